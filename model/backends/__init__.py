@@ -1,0 +1,19 @@
+"""Classifier backends: one interface (fit / predict_proba / save / load), several models."""
+
+from __future__ import annotations
+
+from .base import Backend
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The backend class registered under ``name`` ("linear" or "transformer")."""
+    if name == "linear":
+        from .linear import LinearBackend
+        return LinearBackend
+    if name == "transformer":
+        from .transformer import TransformerBackend
+        return TransformerBackend
+    raise ValueError(f"unknown backend {name!r}; expected 'linear' or 'transformer'")
+
+
+__all__ = ["Backend", "backend_class"]

@@ -1,0 +1,107 @@
+"""Character n-gram TF-IDF + one-vs-rest logistic regression; runs anywhere, trains in seconds.
+
+Saved as JSON (vocabularies, settings) and safetensors (idf weights, coefficients), so a
+model folder loads without unpickling anything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from safetensors.numpy import load_file, save_file
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from .base import Backend
+
+WEIGHTS, VOCAB = "linear.safetensors", "linear_vocab.json"
+
+
+def _vectorizer(ngram_range, min_df=1, max_features=None, vocabulary=None) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=tuple(ngram_range), min_df=min_df,
+                           max_features=max_features, sublinear_tf=True, lowercase=True,
+                           vocabulary=vocabulary, dtype=np.float32)
+
+
+class LinearBackend(Backend):
+    name = "linear"
+    files = (WEIGHTS, VOCAB)
+
+    def __init__(self, ngram_range=(1, 3), min_df=2, max_features=300_000, C=4.0,
+                 section_weight=0.5, max_chars=2000):
+        self.ngram_range = tuple(ngram_range)
+        self.min_df = min_df
+        self.max_features = max_features
+        self.C = C
+        self.section_weight = section_weight
+        self.max_chars = max_chars
+        self.text_vec: TfidfVectorizer | None = None
+        self.section_vec: TfidfVectorizer | None = None
+        self.coef: np.ndarray | None = None       # (n_labels, n_features)
+        self.intercept: np.ndarray | None = None  # (n_labels,)
+
+    def settings(self) -> dict:
+        return {"ngram_range": list(self.ngram_range), "min_df": self.min_df,
+                "max_features": self.max_features, "C": self.C,
+                "section_weight": self.section_weight, "max_chars": self.max_chars}
+
+    def _features(self, texts, sections):
+        texts = [t[:self.max_chars] for t in texts]
+        sections = [s[-self.max_chars:] for s in sections]
+        return sp.hstack([self.text_vec.transform(texts),
+                          self.section_weight * self.section_vec.transform(sections)]).tocsr()
+
+    def fit(self, texts, sections, y, validation=None):
+        self.text_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
+        self.section_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
+        self.text_vec.fit([t[:self.max_chars] for t in texts])
+        self.section_vec.fit([s[-self.max_chars:] or " " for s in sections])
+        x = self._features(texts, sections)
+        coef, intercept = [], []
+        for j in range(y.shape[1]):
+            column = y[:, j].astype(int)
+            if column.min() == column.max():  # a label never (or always) seen: constant score
+                coef.append(np.zeros(x.shape[1], np.float32))
+                intercept.append(-10.0 if column.max() == 0 else 10.0)
+                continue
+            clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+            clf.fit(x, column)
+            coef.append(clf.coef_[0].astype(np.float32))
+            intercept.append(float(clf.intercept_[0]))
+        self.coef = np.vstack(coef)
+        self.intercept = np.asarray(intercept, np.float32)
+
+    def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, len(self.intercept)), np.float32)
+        logits = self._features(texts, sections) @ self.coef.T + self.intercept
+        return (1.0 / (1.0 + np.exp(-np.asarray(logits, np.float64)))).astype(np.float32)
+
+    def save(self, folder: Path) -> dict:
+        save_file({"text_idf": self.text_vec.idf_.astype(np.float32),
+                   "section_idf": self.section_vec.idf_.astype(np.float32),
+                   "coef": self.coef, "intercept": self.intercept}, str(folder / WEIGHTS))
+        vocab = {"text": sorted(self.text_vec.vocabulary_, key=self.text_vec.vocabulary_.get),
+                 "section": sorted(self.section_vec.vocabulary_, key=self.section_vec.vocabulary_.get)}
+        (folder / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        return self.settings()
+
+    @classmethod
+    def load(cls, folder: Path, settings: dict) -> "LinearBackend":
+        backend = cls(**settings)
+        arrays = load_file(str(folder / WEIGHTS))
+        vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
+        for attr, key in (("text_vec", "text"), ("section_vec", "section")):
+            vec = _vectorizer(backend.ngram_range, vocabulary={g: i for i, g in enumerate(vocab[key])})
+            vec.idf_ = arrays[f"{key}_idf"]
+            setattr(backend, attr, vec)
+        backend.coef, backend.intercept = arrays["coef"], arrays["intercept"]
+        n_features = len(vocab["text"]) + len(vocab["section"])
+        if backend.coef.shape[1] != n_features:
+            raise ValueError(f"{folder}: coefficients ({backend.coef.shape[1]}) do not match "
+                             f"the vocabulary ({n_features} n-grams)")
+        return backend

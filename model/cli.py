@@ -1,0 +1,280 @@
+"""The ``jprivacy`` command: tag | classify | train | evaluate | validate-data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .labels import LABELS
+from .model_folder import ModelFolderError
+from .outputs import RecordWriter, output_format, write_json_atomic
+from .readers import ReadError, expand_paths
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with the command line or a named file; reported in one line, exit code 2."""
+
+
+def _progress(total=None, unit="doc"):
+    from tqdm import tqdm
+    return tqdm(total=total, unit=unit, disable=None, file=sys.stderr, dynamic_ncols=True)
+
+
+def _report_errors(errors: list[ReadError], errors_file: str | None) -> None:
+    for err in errors:
+        print(f"error: {err}", file=sys.stderr)
+    if errors_file:
+        write_json_atomic(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
+
+
+def summary_table(counts: dict[str, dict[str, int]]) -> str:
+    """Per-policy table: clauses, then the number of clauses carrying each label."""
+    short = {name: name[:6] for name in LABELS}
+    width = max([len(d) for d in counts] + [8])
+    lines = [f"{'policy':<{width}} {'clauses':>7} " + " ".join(f"{short[n]:>6}" for n in LABELS)]
+    for doc, row in counts.items():
+        lines.append(f"{doc:<{width}} {row['clauses']:>7} " +
+                     " ".join(f"{row[n]:>6}" if row[n] else f"{'-':>6}" for n in LABELS))
+    missing = {doc: [n for n in LABELS if not row[n]] for doc, row in counts.items()}
+    lines += [f"{doc}: no {', '.join(names)}" for doc, names in missing.items() if names]
+    return "\n".join(lines)
+
+
+def cmd_tag(args) -> int:
+    from .tagger import load
+
+    tagger = load(args.model, batch_size=args.batch_size)
+    counts: dict[str, dict[str, int]] = {}
+    errors: list[ReadError] = []
+    started, n_clauses = time.perf_counter(), 0
+    with RecordWriter(args.output, resume=args.resume) as writer:
+        inputs = [p for p in expand_paths(args.paths)
+                  if isinstance(p, ReadError) or str(p) not in writer.done_docs]
+        skipped = len(writer.done_docs)
+        if skipped:
+            print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
+        bar = _progress(total=len(inputs))
+        current = None
+        for item in tagger.iter_records(inputs):
+            if isinstance(item, ReadError):
+                errors.append(item)
+                bar.update(1)
+                continue
+            if item["doc"] != current:
+                if current is not None:
+                    writer.end_document()
+                    bar.update(1)
+                current = item["doc"]
+                counts[current] = {"clauses": 0, **{name: 0 for name in LABELS}}
+            writer.write(item)
+            n_clauses += 1
+            counts[current]["clauses"] += 1
+            for name in item["labels"]:
+                counts[current][name] += 1
+            if n_clauses % 512 == 0:
+                bar.set_postfix(clauses_per_s=f"{n_clauses / (time.perf_counter() - started):.0f}")
+        if current is not None:
+            bar.update(1)
+        bar.close()
+    seconds = time.perf_counter() - started
+    if args.summary:
+        print(summary_table(counts), file=sys.stderr)
+    print(f"tagged {len(counts)} document(s), {n_clauses} clauses in {seconds:.1f}s"
+          + (f"; {skipped} already done" if skipped else "")
+          + (f"; {len(errors)} failed" if errors else ""), file=sys.stderr)
+    _report_errors(errors, args.errors)
+    return EXIT_INPUT_ERRORS if errors else EXIT_OK
+
+
+def _read_jsonl(path: str):
+    """Yield (line_number, record) or (line_number, error message) for each non-blank line."""
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
+    with stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, f"malformed JSON ({err.msg})"
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                yield number, "record has no string field 'text'"
+                continue
+            yield number, record
+
+
+def cmd_classify(args) -> int:
+    from .tagger import load
+
+    tagger = load(args.model, batch_size=args.batch_size)
+    if args.input != "-" and not Path(args.input).is_file():
+        raise UsageError(f"{args.input}: no such file")
+    errors: list[ReadError] = []
+    batch: list[dict] = []
+
+    def flush(writer):
+        sections = [r.get("section") if isinstance(r.get("section"), str) else "" for r in batch]
+        probs = tagger.predict_proba([r["text"] for r in batch], sections)
+        for record, prediction in zip(batch, tagger._predictions(probs)):
+            writer.write({**record, **prediction})
+        batch.clear()
+
+    with RecordWriter(args.output) as writer:
+        for number, item in _read_jsonl(args.input):
+            if isinstance(item, str):
+                errors.append(ReadError(f"{args.input}:{number}", item))
+                continue
+            batch.append(item)
+            if len(batch) >= tagger.batch_size:
+                flush(writer)
+        flush(writer)
+        count = writer.count
+    print(f"classified {count} record(s)" + (f"; {len(errors)} line(s) skipped" if errors else ""),
+          file=sys.stderr)
+    _report_errors(errors, args.errors)
+    return EXIT_INPUT_ERRORS if errors else EXIT_OK
+
+
+def _sections_from_policies(records: list[dict], folder: Path) -> str:
+    """Fill in missing sections from the policy texts next to the records file.
+
+    Each clause gets the section of the segmenter's clause that contains its start offset.
+    Returns a sentence saying where the sections came from.
+    """
+    from .readers import read_document
+    from .segment import segment
+
+    if all(isinstance(r.get("section"), str) for r in records):
+        return "sections: given in the file"
+    found = 0
+    by_doc: dict[str, list] = {}
+    for record in records:
+        if isinstance(record.get("section"), str) or "start" not in record or "doc" not in record:
+            continue
+        doc = str(record["doc"])
+        if doc not in by_doc:
+            path = next((folder / f"{doc}{ext}" for ext in ("", ".txt", ".md", ".html")
+                         if (folder / f"{doc}{ext}").is_file()), None)
+            by_doc[doc] = segment(read_document(path).text) if path else []
+        clauses = by_doc[doc]
+        if not clauses:
+            continue
+        at = max((c for c in clauses if c.start <= record["start"]), key=lambda c: c.start, default=clauses[0])
+        record["section"] = at.section
+        found += 1
+    return (f"sections: derived for {found} of {len(records)} clauses by segmenting the policy texts "
+            f"in {folder} (jprivacy segmenter); the rest evaluated without a section")
+
+
+def cmd_evaluate(args) -> int:
+    import numpy as np
+
+    from jprivacy.train import format_report, multi_hot, report
+
+    from .tagger import load
+
+    records = []
+    for number, item in _read_jsonl(args.file):
+        if isinstance(item, str) or not isinstance(item.get("labels"), list):
+            raise UsageError(f"{args.file}:{number}: {item if isinstance(item, str) else 'no labels list'}")
+        records.append(item)
+    if not records:
+        raise UsageError(f"{args.file}: no records")
+    unknown = {name for r in records for name in r["labels"]} - set(LABELS)
+    if unknown:
+        raise UsageError(f"{args.file}: unknown label(s) {sorted(unknown)}")
+    provenance = _sections_from_policies(records, Path(args.file).parent)
+    tagger = load(args.model)
+    probs = tagger.predict_proba([r["text"] for r in records], [r.get("section") or "" for r in records])
+    scores = report(multi_hot([r["labels"] for r in records]), (probs >= tagger.thresholds).astype(np.float32))
+    scores["sections"] = provenance
+    scores["model"] = str(tagger.folder)
+    print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_report(scores)}")
+    if args.json:
+        write_json_atomic(args.json, scores)
+    return EXIT_OK
+
+
+def cmd_train(args) -> int:
+    from jprivacy.train import train_model
+
+    settings = {}
+    if args.backend == "transformer":
+        from jprivacy.train.transformer import TrainConfig
+        settings = TrainConfig.from_args(args).to_dict()
+    train_model(args.output, backend=args.backend, settings=settings,
+                log=lambda m: print(m, file=sys.stderr))
+    return EXIT_OK
+
+
+def cmd_validate_data(args) -> int:
+    from jprivacy.data import validate
+
+    problems = validate(eval_dir=Path(args.eval) if args.eval else None)
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print(f"corpus {'OK' if not problems else f'has {len(problems)} problem(s)'}", file=sys.stderr)
+    return EXIT_INPUT_ERRORS if problems else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jprivacy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tag = sub.add_parser("tag", help="segment and label policies (files, folders, - for stdin)")
+    tag.add_argument("paths", nargs="+")
+    tag.add_argument("-o", "--output", help="records file: .jsonl (default: stdout), .csv or .parquet")
+    tag.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
+    tag.add_argument("--resume", action="store_true", help="keep documents already in the output")
+    tag.add_argument("--errors", help="write failed inputs as JSON to this file")
+    tag.add_argument("--summary", action="store_true", help="print which categories each policy covers")
+    tag.add_argument("--batch-size", type=int, default=256)
+    tag.set_defaults(func=cmd_tag)
+
+    classify = sub.add_parser("classify", help="label pre-split clause records (JSON Lines)")
+    classify.add_argument("-i", "--input", required=True, help="records with 'text' and optional 'section'")
+    classify.add_argument("-o", "--output", default="-", help="output JSON Lines (default: stdout)")
+    classify.add_argument("--model")
+    classify.add_argument("--errors", help="write skipped lines as JSON to this file")
+    classify.add_argument("--batch-size", type=int, default=256)
+    classify.set_defaults(func=cmd_classify)
+
+    evaluate = sub.add_parser("evaluate", help="per-label precision/recall/F1 on labeled records")
+    evaluate.add_argument("file", help="JSON Lines with 'text', 'labels' and optional 'section'")
+    evaluate.add_argument("--model")
+    evaluate.add_argument("--json", help="also write the scores as JSON to this file")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    train = sub.add_parser("train", help="train a model folder on the corpus in data/")
+    train.add_argument("--backend", choices=["linear", "transformer"], default="linear")
+    train.add_argument("--output", required=True, help="model folder to write")
+    train.set_defaults(func=cmd_train)
+
+    check = sub.add_parser("validate-data", help="check the labeled corpus for consistency")
+    check.add_argument("--eval", help="evaluation folder whose text must not occur in the corpus")
+    check.set_defaults(func=cmd_validate_data)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "output", None) not in (None, "-") and args.command in ("tag", "classify"):
+            output_format(args.output)
+        return args.func(args)
+    except (UsageError, ModelFolderError, ValueError) as err:
+        print(f"jprivacy {args.command}: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; rerun with --resume to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

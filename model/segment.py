@@ -1,0 +1,330 @@
+"""Split policy text into clauses: a pure function over the unmodified text.
+
+A clause is one sentence, list item, heading or table row.  Breaks fall at newlines,
+after 。！？ outside brackets, and before list markers at line start or after
+whitespace.  Table rows (cells joined by `` | ``) stay whole.  Pages flattened onto one
+line get their headings separated from the body and their navigation menus split
+into items.  Every clause knows the heading path (``section``) it sits under.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, NamedTuple
+
+__all__ = ["Clause", "segment"]
+
+
+class Clause(NamedTuple):
+    start: int
+    end: int
+    text: str
+    section: str
+    is_heading: bool = False
+
+
+_OPEN, _CLOSE = "「『（【(", "」』）】)"
+_PAIR = dict(zip(_CLOSE, _OPEN))
+_TERMINATORS = "。！？"
+_TRAILING_CLOSERS = "」』）】)\"'”’"
+_N = "0-9０-９"
+# Each alternative is one marker style; the named group tells the style apart.
+_MARKER = re.compile(
+    rf"""(?:
+      (?P<article>第[{_N}一二三四五六七八九十百]+[条章節款](?:の[{_N}一二三四五六七八九十]+)?)
+    | (?P<paren>[(（][{_N}]{{1,3}}[)）])
+    | (?P<paren_alpha>[(（][a-zA-Zａ-ｚア-ンｱ-ﾝ][)）])
+    | (?P<circled>[①-⑳㉑-㉟])
+    | (?P<dotted>[{_N}]{{1,3}}(?:[-－.．][{_N}]{{1,3}})*[.．](?![{_N}]))
+    | (?P<half_paren>[{_N}]{{1,3}}[)）](?![{_N}]))
+    | (?P<roman>(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=\s|[^\x00-\x7f]))
+    | (?P<alpha>[a-zａ-ｚA-Z][.．)）](?=\s|[^\x00-\x7f]))
+    | (?P<kana>[ア-ン](?:[.．)）]|(?=[ \t\u3000])))
+    | (?P<bullet>[・●■◆◇▼▶►※★☆◎])
+    | (?P<md>\#{{1,6}}(?=[ \t]))
+    | (?P<dash>[-*+](?=[ \t]))
+    | (?P<lenticular>【)
+    )""",
+    re.X,
+)
+_LISTISH_ENDINGS = ("場合", "ため", "こと", "等", "など", "もの")
+_PARTICLE_ENDINGS = tuple("はをにがでとも、，,")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_MAX_HEADING = 40
+_FLAT_LINE = 300        # a line this long is treated as a page flattened onto one line
+_MAX_MENU_ITEM = 25
+
+
+def _bracket_depths(line: str) -> list[int]:
+    """Depth of matched-bracket nesting at each index; unmatched brackets count for nothing."""
+    stack: list[int] = []
+    spans: list[tuple[int, int]] = []
+    for i, ch in enumerate(line):
+        if ch in _OPEN:
+            stack.append(i)
+        elif ch in _PAIR:
+            for k in range(len(stack) - 1, -1, -1):
+                if line[stack[k]] == _PAIR[ch]:
+                    spans.append((stack[k], i))
+                    del stack[k:]
+                    break
+    delta = [0] * (len(line) + 1)
+    for a, b in spans:
+        delta[a + 1] += 1
+        delta[b] -= 1
+    depth, out = 0, []
+    for i in range(len(line)):
+        depth += delta[i]
+        out.append(depth)
+    return out
+
+
+def _is_table_row(line: str) -> bool:
+    cells = line.split(" | ")
+    return len(cells) >= 2 and max(map(len, cells)) <= 300
+
+
+def _marker_at(line: str, i: int) -> re.Match | None:
+    """The list marker starting at ``i``, if ``i`` is at line start or after whitespace."""
+    if i > 0 and not line[i - 1].isspace():
+        return None
+    match = _MARKER.match(line, i)
+    if match and match.lastgroup == "dash" and line[:i].strip():
+        return None  # "-" bullets only at line start; elsewhere a dash is punctuation
+    return match
+
+
+def _style(match: re.Match) -> str:
+    style = match.lastgroup or "plain"
+    return f"md{len(match.group())}" if style == "md" else style
+
+
+def _break_points(line: str, depth: list[int]) -> list[int]:
+    """Offsets inside ``line`` where a new clause begins."""
+    points = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch in _TERMINATORS and depth[i] == 0 and not (ch == "！" and line[max(0, i - 5):i].lower() == "yahoo"):
+            j = i + 1
+            while j < n and (line[j] in _TERMINATORS or line[j] in _TRAILING_CLOSERS):
+                j += 1
+            points.append(j)
+            i = j
+            continue
+        if i > 0 and line[i - 1].isspace() and depth[i] == 0 and _marker_at(line, i):
+            before = line[points[-1] if points else 0:i].strip()
+            lone = _MARKER.match(before + " ")
+            if before and not (lone and lone.end() == len(before)):  # "- ① …" stays one item
+                points.append(i)
+        i += 1
+    return points
+
+
+def _split_heading(line: str, a: int, b: int, depth: list[int]) -> int | None:
+    """If line[a:b] is a flattened "marker + short title + body", the offset where the body starts."""
+    match = _marker_at(line, a) if a == 0 or line[a - 1].isspace() else None
+    if not match:
+        return None
+    if match.lastgroup == "lenticular":
+        close = line.find("】", a, b)
+        if close < 0 or close + 1 >= b or not line[close + 1].isspace():
+            return None
+        body = close + 1
+    else:
+        title = match.end()
+        while title < b and line[title].isspace():
+            title += 1
+        body = next((k for k in range(title, b) if line[k].isspace() and depth[k] == 0), None)
+        if body is None:
+            return None
+        head = line[title:body]
+        if (not (1 <= len(head) <= _MAX_HEADING) or "。" in head or not _CJK.search(head)
+                or (head.endswith(_PARTICLE_ENDINGS) and not head.endswith("とは"))):
+            return None
+    while body < b and line[body].isspace():
+        body += 1
+    rest = line[body:b].rstrip()
+    if not rest or (match.lastgroup != "lenticular" and not (
+            rest.endswith(tuple(_TERMINATORS + _TRAILING_CLOSERS)) or (len(rest) >= 40 and _CJK.search(rest)))):
+        return None
+    return body
+
+
+def _tokens(line: str, a: int, b: int, depth: list[int]) -> list[tuple[int, int]]:
+    """Whitespace-separated tokens of line[a:b] at bracket depth 0; runs of non-CJK tokens merge."""
+    tokens: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", line[a:b]):
+        s, e = a + m.start(), a + m.end()
+        if tokens and (depth[s] > 0 or not line[s - 1].isspace() or depth[s - 1] > 0):
+            tokens[-1] = (tokens[-1][0], e)
+        elif tokens and not _CJK.search(line[s:e]) and not _CJK.search(line[tokens[-1][0]:tokens[-1][1]]):
+            tokens[-1] = (tokens[-1][0], e)
+        else:
+            tokens.append((s, e))
+    return tokens
+
+
+def _menu_item(text: str) -> bool:
+    return len(text) <= _MAX_MENU_ITEM and not any(p in text for p in "。、，")
+
+
+def _split_menu(line: str, a: int, b: int, depth: list[int]) -> list[tuple[int, int]]:
+    """Split runs of four or more short menu-like tokens into one span each; the rest stays whole.
+
+    A run's last token leads into the sentence after it ("株式会社 Smartlog（以下…）は、…").
+    """
+    tokens = _tokens(line, a, b, depth)
+    menu = [_menu_item(line[s:e]) for s, e in tokens]
+    in_run = [False] * len(tokens)
+    i = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and menu[j]:
+            j += 1
+        if j - i >= 4:
+            in_run[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    spans = []
+    i = 0
+    while i < len(tokens):
+        following = line[tokens[i + 1][0]:tokens[i + 1][1]] if i + 1 < len(tokens) else ""
+        leads_into_sentence = (following and not in_run[i + 1] and _CJK.search(following)
+                               and any(p in following for p in "、。"))
+        if in_run[i] and not leads_into_sentence:
+            spans.append(tokens[i])
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and not in_run[j + 1]:
+            j += 1
+        spans.append((tokens[i][0], tokens[j][1]))
+        i = j + 1
+    return spans
+
+
+def _trim(line: str, a: int, b: int) -> tuple[int, int] | None:
+    while a < b and line[a].isspace():
+        a += 1
+    while b > a and line[b - 1].isspace():
+        b -= 1
+    return (a, b) if a < b else None
+
+
+def _line_pieces(line: str) -> list[tuple[int, int, bool]]:
+    """(start, end, separated_heading) spans of one line."""
+    if _is_table_row(line):
+        span = _trim(line, 0, len(line))
+        return [(*span, False)] if span else []
+    depth = _bracket_depths(line)
+    bounds = [0, *_break_points(line, depth), len(line)]
+    pieces: list[tuple[int, int, bool]] = []
+    previous_item = None  # marker style of the previous piece when it was a list item
+    for a, b in zip(bounds, bounds[1:]):
+        span = _trim(line, a, b)
+        if not span:
+            continue
+        a, b = span
+        marker = _marker_at(line, a)
+        style = _style(marker) if marker else None
+        # a sibling of the list item before it is an item too, not a flattened heading
+        body = _split_heading(line, a, b, depth) if style is None or style != previous_item else None
+        previous_item = style if body is None else None
+        if body is not None:
+            head = _trim(line, a, body)
+            pieces.append((*head, True))
+            a = body
+        if len(line) >= _FLAT_LINE:
+            pieces.extend((s, e, False) for s, e in _split_menu(line, a, b, depth))
+        else:
+            pieces.append((a, b, False))
+    return pieces
+
+
+class _Piece(NamedTuple):
+    start: int
+    end: int
+    line: int
+    alone: bool        # the piece is its whole line
+    separated: bool    # split off as a heading from a flattened body
+    style: str | None  # marker style at its start, if any
+
+
+def _pieces(text: str) -> list[_Piece]:
+    out = []
+    offset = 0
+    for number, line in enumerate(text.split("\n")):
+        spans = _line_pieces(line)
+        for a, b, separated in spans:
+            match = _marker_at(line, a)
+            out.append(_Piece(offset + a, offset + b, number, len(spans) == 1,
+                              separated, _style(match) if match else None))
+        offset += len(line) + 1
+    return out
+
+
+def _short_plain(text: str, piece: _Piece) -> bool:
+    return (piece.alone and piece.style is None and len(text) <= 30 and "://" not in text
+            and not any(p in text for p in "。、，:：|") and not text.endswith(_LISTISH_ENDINGS))
+
+
+def _headings(text: str, pieces: list[_Piece], html_headings: Mapping[int, int]) -> list[str | None]:
+    """For each piece, its heading style if it is a heading, else None."""
+    n = len(pieces)
+    texts = [text[p.start:p.end] for p in pieces]
+    styles: list[str | None] = [None] * n
+    for i, p in enumerate(pieces):
+        t = texts[i]
+        if p.line in html_headings and p.alone:
+            styles[i] = f"h{html_headings[p.line]}"
+        elif p.separated or p.style in ("md1", "md2", "md3", "md4", "md5", "md6") or (
+                p.style == "lenticular" and t.endswith("】")):
+            styles[i] = p.style
+        elif p.style and p.style != "dash" and len(t) <= _MAX_HEADING \
+                and not t.endswith(tuple(_TERMINATORS)) and "|" not in t:
+            prev_same = i > 0 and pieces[i - 1].style == p.style and styles[i - 1] is None
+            next_same = i + 1 < n and pieces[i + 1].style == p.style
+            if not prev_same and not next_same:
+                styles[i] = p.style
+    # Before the first marked heading, short unmarked lines standing alone before a body are
+    # headings too ("お客さま情報の収集"), unless three or more come in a row (a list or menu).
+    first_marked = next((k for k, s in enumerate(styles) if s), n)
+    i = 0
+    while i < first_marked:
+        if styles[i] is None and _short_plain(texts[i], pieces[i]) and pieces[i].line not in html_headings:
+            j = i
+            while j < n and styles[j] is None and _short_plain(texts[j], pieces[j]):
+                j += 1
+            if j - i <= 2 and j < n and (pieces[j].style or len(texts[j]) > 30):
+                for k in range(i, j):
+                    styles[k] = "plain"
+            i = j
+        else:
+            i += 1
+    return styles
+
+
+def segment(text: str, html_headings: Mapping[int, int] | None = None) -> list[Clause]:
+    """Split ``text`` into clauses with offsets into ``text`` and their section path.
+
+    ``html_headings`` maps line numbers that were HTML headings to their level (1-6);
+    readers pass it for HTML pages so headings are known rather than guessed.
+    """
+    pieces = _pieces(text)
+    styles = _headings(text, pieces, html_headings or {})
+    stack: list[tuple[str, str]] = []  # (style, heading text)
+    clauses = []
+    for piece, style in zip(pieces, styles):
+        clause_text = text[piece.start:piece.end]
+        if style is not None:
+            for k, (s, _) in enumerate(stack):
+                if s == style:
+                    del stack[k:]
+                    break
+            section = " > ".join(t for _, t in stack)
+            stack.append((style, clause_text))
+            clauses.append(Clause(piece.start, piece.end, clause_text, section, True))
+        else:
+            clauses.append(Clause(piece.start, piece.end, clause_text, " > ".join(t for _, t in stack)))
+    return clauses
+

@@ -1,0 +1,164 @@
+"""Tagger: read → segment → classify in batches → clause records."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .backends import backend_class
+from .labels import LABELS
+from .model_folder import ModelCard, ModelFolderError, check_files
+from .readers import Document, ReadError, clean_text, iter_documents, read_document
+from .segment import segment
+
+BUNDLED = Path(__file__).parent / "bundled"
+RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
+
+
+class Tagger:
+    """A loaded model: classifies clauses and tags whole policies.
+
+    >>> tagger = jprivacy.load()
+    >>> frame = tagger.tag("policy.txt")          # one row per clause
+    >>> tagger.classify(["当社は取得した個人情報を第三者に提供しません。"])
+    """
+
+    def __init__(self, backend, card: ModelCard, folder: Path | None = None, batch_size: int = 256):
+        self.backend = backend
+        self.card = card
+        self.folder = folder
+        self.batch_size = batch_size
+        self.labels: tuple[str, ...] = LABELS
+        self.thresholds = np.array([card.thresholds[name] for name in LABELS], np.float32)
+
+    def __repr__(self) -> str:
+        return f"Tagger(backend={self.card.backend!r}, folder={str(self.folder)!r})"
+
+    # -- clauses ---------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str], sections: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities (n_texts x n_labels), computed in batches."""
+        texts = [clean_text(t) for t in texts]
+        sections = [clean_text(s or "") for s in sections] if sections is not None else [""] * len(texts)
+        if len(sections) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(sections)} sections")
+        parts = [self.backend.predict_proba(texts[i:i + self.batch_size], sections[i:i + self.batch_size])
+                 for i in range(0, len(texts), self.batch_size)]
+        return np.vstack(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
+
+    def decide(self, probs: np.ndarray) -> list[list[str]]:
+        """Labels whose probability reaches their threshold, in taxonomy order."""
+        hits = probs >= self.thresholds
+        return [[self.labels[j] for j in np.flatnonzero(row)] for row in hits]
+
+    def _predictions(self, probs: np.ndarray) -> list[dict]:
+        return [{"labels": labels, "scores": {name: round(float(p), 4) for name, p in zip(self.labels, row)}}
+                for labels, row in zip(self.decide(probs), probs)]
+
+    def classify(self, texts: Sequence[str], sections: Sequence[str] | None = None) -> list[dict]:
+        """Labels and scores for pre-split clauses: ``[{"labels": [...], "scores": {...}}, ...]``."""
+        if isinstance(texts, str):
+            raise TypeError("classify() takes a list of clause texts; use tag() for a whole policy")
+        return self._predictions(self.predict_proba(list(texts), sections))
+
+    # -- documents -------------------------------------------------------------
+    def iter_records(self, inputs: Iterable[Document | ReadError | str | Path]) -> Iterator[dict | ReadError]:
+        """Stream clause records for many documents, batching clauses across documents.
+
+        ``inputs`` are paths (files, folders, ``-``) or Documents.  Unreadable inputs are
+        yielded as :class:`ReadError` in their place; nothing raises for bad input.
+        """
+        pending: list[tuple[str, int, object]] = []
+
+        def flush():
+            probs = self.predict_proba([c.text for _, _, c in pending], [c.section for _, _, c in pending])
+            for (doc, index, clause), prediction in zip(pending, self._predictions(probs)):
+                yield {"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
+                       "section": clause.section, "text": clause.text, **prediction}
+            pending.clear()
+
+        for item in _documents(inputs):
+            if isinstance(item, ReadError):
+                yield from flush()
+                yield item
+                continue
+            for index, clause in enumerate(segment(item.text, item.headings)):
+                pending.append((item.doc, index, clause))
+                if len(pending) >= self.batch_size:
+                    yield from flush()
+        yield from flush()
+
+    def tag(self, source: str | Path | Document) -> pd.DataFrame:
+        """Tag one policy (a path, a Document, or the policy text itself) → one row per clause."""
+        document = source if isinstance(source, Document) else _as_document(source)
+        records = list(self.iter_records([document]))
+        frame = pd.DataFrame([r for r in records if isinstance(r, dict)], columns=list(RECORD_FIELDS))
+        frame.attrs["texts"] = {document.doc: document.text}
+        return frame
+
+    def tag_many(self, paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[ReadError]]:
+        """Tag many files and folders → (clause records of all readable ones, errors)."""
+        rows, errors = [], []
+        for item in self.iter_records(paths):
+            (errors if isinstance(item, ReadError) else rows).append(item)
+        return pd.DataFrame(rows, columns=list(RECORD_FIELDS)), errors
+
+
+def _as_document(source: str | Path) -> Document:
+    if isinstance(source, Path) or ("\n" not in source and len(source) < 1024 and os.path.exists(source)):
+        return read_document(source)
+    text = clean_text(str(source))
+    if not text.strip():
+        raise ReadError("<text>", "empty document (no visible text)")
+    return Document("<text>", text)
+
+
+def _documents(inputs) -> Iterator[Document | ReadError]:
+    paths: list = []
+    for item in inputs:
+        if isinstance(item, (Document, ReadError)):
+            yield from iter_documents(paths)
+            paths.clear()
+            yield item
+        else:
+            paths.append(item)
+    yield from iter_documents(paths)
+
+
+def resolve_folder(model: str | Path | None) -> Path:
+    """A local model folder for ``model``: None → the bundled model; a folder; or a Hub name."""
+    if model is None:
+        return BUNDLED
+    path = Path(model)
+    if path.exists():
+        if not path.is_dir():
+            raise ModelFolderError(f"{model}: a model must be a folder, not a file")
+        return path
+    if str(model).count("/") != 1 or str(model).startswith((".", "/")):
+        raise ModelFolderError(f"{model}: no such model folder")
+    from huggingface_hub import snapshot_download
+    try:
+        return Path(snapshot_download(str(model)))
+    except Exception as err:  # offline, unknown repo, no access: one clear message
+        raise ModelFolderError(
+            f"{model}: not a local folder and it could not be fetched from the Hugging Face Hub "
+            f"({type(err).__name__}); download it where the Hub is reachable and pass the folder") from None
+
+
+def load(model: str | Path | None = None, batch_size: int = 256) -> Tagger:
+    """Load a model folder (default: the bundled model) as a :class:`Tagger`."""
+    folder = resolve_folder(model)
+    card = ModelCard.read(folder)
+    try:
+        cls = backend_class(card.backend)
+    except ValueError as err:
+        raise ModelFolderError(f"{folder}: {err}") from None
+    check_files(folder, cls.files)
+    try:
+        backend = cls.load(folder, card.settings)
+    except (OSError, ValueError, KeyError) as err:
+        raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
+    return Tagger(backend, card, folder, batch_size)

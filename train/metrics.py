@@ -1,0 +1,41 @@
+"""Multi-label scores: per-label precision/recall/F1 with macro and micro averages."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
+
+from jprivacy.labels import LABELS
+
+
+def multi_hot(label_lists, labels=LABELS) -> np.ndarray:
+    index = {name: j for j, name in enumerate(labels)}
+    y = np.zeros((len(label_lists), len(labels)), np.float32)
+    for i, names in enumerate(label_lists):
+        for name in names:
+            y[i, index[name]] = 1.0
+    return y
+
+
+def report(y_true: np.ndarray, y_pred: np.ndarray, labels=LABELS) -> dict:
+    """``{"labels": {name: {precision, recall, f1, support}}, "macro": {...}, "micro": {...}}``."""
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    out = {"labels": {name: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
+                             "support": int(s[j])} for j, name in enumerate(labels)}}
+    for avg in ("macro", "micro"):
+        pa, ra, fa, _ = precision_recall_fscore_support(y_true, y_pred, average=avg, zero_division=0)
+        out[avg] = {"precision": float(pa), "recall": float(ra), "f1": float(fa)}
+    out["n"] = int(len(y_true))
+    out["exact_match"] = float((y_true == y_pred).all(axis=1).mean()) if len(y_true) else 0.0
+    return out
+
+
+def format_report(rep: dict) -> str:
+    lines = [f"{'label':<15}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for name, m in rep["labels"].items():
+        lines.append(f"{name:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
+    for avg in ("macro", "micro"):
+        m = rep[avg]
+        lines.append(f"{avg:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{rep['n']:>10d}")
+    lines.append(f"exact match of the label set: {rep['exact_match']:.3f}")
+    return "\n".join(lines)
