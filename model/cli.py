@@ -202,14 +202,28 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from jprivacy.train import train_model
+    from jprivacy.train import cross_validate, train_model
+    from jprivacy.train.transformer import BaseModelError, TrainConfig
 
-    settings = {}
-    if args.backend == "transformer":
-        from jprivacy.train.transformer import TrainConfig
-        settings = TrainConfig.from_args(args).to_dict()
-    train_model(args.output, backend=args.backend, settings=settings,
-                log=lambda m: print(m, file=sys.stderr))
+    settings = TrainConfig.from_args(args).to_dict() if args.backend == "transformer" else {}
+    log = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    try:
+        if args.kfold:
+            cross_validate(args.kfold, backend=args.backend, settings=settings, log=log)
+        if args.output:
+            train_model(args.output, backend=args.backend, settings=settings, log=log)
+    except BaseModelError as err:
+        raise UsageError(str(err)) from None
+    return EXIT_OK
+
+
+def cmd_pretrain(args) -> int:
+    from jprivacy.train.pretrain import PretrainConfig, pretrain
+
+    extra = Path(args.extra_text) if args.extra_text else None
+    if extra is not None and not extra.is_dir():
+        raise UsageError(f"{extra}: no such folder")
+    pretrain(args.output, PretrainConfig.from_args(args), extra, log=lambda m: print(m, file=sys.stderr))
     return EXIT_OK
 
 
@@ -253,8 +267,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a model folder on the corpus in data/")
     train.add_argument("--backend", choices=["linear", "transformer"], default="linear")
-    train.add_argument("--output", required=True, help="model folder to write")
+    train.add_argument("--output", help="model folder to write")
+    train.add_argument("--kfold", type=int, default=0,
+                       help="also report policy-grouped K-fold scores (mean ± sd)")
+    from jprivacy.train.transformer import TrainConfig
+    TrainConfig.add_arguments(train)
     train.set_defaults(func=cmd_train)
+
+    pre = sub.add_parser("pretrain", help="build a compact Japanese BERT offline (vocabulary + masked LM)")
+    pre.add_argument("--output", required=True, help="folder for the pretrained model (a --base-model)")
+    pre.add_argument("--extra-text", help="folder of additional unlabeled policy texts")
+    from jprivacy.train.pretrain import PretrainConfig
+    PretrainConfig.add_arguments(pre)
+    pre.set_defaults(func=cmd_pretrain)
 
     check = sub.add_parser("validate-data", help="check the labeled corpus for consistency")
     check.add_argument("--eval", help="evaluation folder whose text must not occur in the corpus")
@@ -264,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "train" and not (args.output or args.kfold):
+        build_parser().error("train needs --output DIR and/or --kfold K")
     try:
         if getattr(args, "output", None) not in (None, "-") and args.command in ("tag", "classify"):
             output_format(args.output)

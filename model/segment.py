@@ -49,6 +49,7 @@ _MARKER = re.compile(
 )
 _LISTISH_ENDINGS = ("場合", "ため", "こと", "等", "など", "もの")
 _PARTICLE_ENDINGS = tuple("はをにがでとも、，,")
+_NAME_OR_ADDRESS = re.compile(r"株式会社|有限会社|法人|〒|TEL|Tel|電話|@|[0-9０-９]{2,}[-－][0-9０-９]|室長|部長|代表|氏名|住所|宛")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _MAX_HEADING = 40
 _FLAT_LINE = 300        # a line this long is treated as a page flattened onto one line
@@ -286,18 +287,20 @@ def _headings(text: str, pieces: list[_Piece], html_headings: Mapping[int, int])
             next_same = i + 1 < n and pieces[i + 1].style == p.style
             if not prev_same and not next_same:
                 styles[i] = p.style
-    # Before the first marked heading, short unmarked lines standing alone before a body are
-    # headings too ("お客さま情報の収集"), unless three or more come in a row (a list or menu).
+    # Short unmarked lines standing alone before a body or a list are headings too
+    # ("お客さま情報の収集"), unless three or more come in a row (a list or menu).  After the
+    # first marked heading, lines that look like a name or an address are not.
     first_marked = next((k for k, s in enumerate(styles) if s), n)
     i = 0
-    while i < first_marked:
+    while i < n:
         if styles[i] is None and _short_plain(texts[i], pieces[i]) and pieces[i].line not in html_headings:
             j = i
             while j < n and styles[j] is None and _short_plain(texts[j], pieces[j]):
                 j += 1
             if j - i <= 2 and j < n and (pieces[j].style or len(texts[j]) > 30):
                 for k in range(i, j):
-                    styles[k] = "plain"
+                    if k < first_marked or not _NAME_OR_ADDRESS.search(texts[k]):
+                        styles[k] = "plain"
             i = j
         else:
             i += 1

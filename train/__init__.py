@@ -1,7 +1,7 @@
 """Training and evaluation: ``jprivacy.train.train_model`` fits any backend on the corpus."""
 
-from .fit import train_model
+from .fit import cross_validate, train_model
 from .metrics import format_report, multi_hot, report
 from .thresholds import tune
 
-__all__ = ["train_model", "report", "format_report", "multi_hot", "tune"]
+__all__ = ["train_model", "cross_validate", "report", "format_report", "multi_hot", "tune"]

@@ -31,13 +31,14 @@ class LinearBackend(Backend):
     name = "linear"
     files = (WEIGHTS, VOCAB)
 
-    def __init__(self, ngram_range=(1, 3), min_df=2, max_features=300_000, C=4.0,
-                 section_weight=0.5, max_chars=2000):
+    def __init__(self, ngram_range=(1, 3), min_df=2, max_features=300_000, C=16.0,
+                 section_weight=0.5, section_levels=1, max_chars=2000):
         self.ngram_range = tuple(ngram_range)
         self.min_df = min_df
         self.max_features = max_features
         self.C = C
         self.section_weight = section_weight
+        self.section_levels = section_levels  # innermost heading levels used as context (0: all)
         self.max_chars = max_chars
         self.text_vec: TfidfVectorizer | None = None
         self.section_vec: TfidfVectorizer | None = None
@@ -47,11 +48,17 @@ class LinearBackend(Backend):
     def settings(self) -> dict:
         return {"ngram_range": list(self.ngram_range), "min_df": self.min_df,
                 "max_features": self.max_features, "C": self.C,
-                "section_weight": self.section_weight, "max_chars": self.max_chars}
+                "section_weight": self.section_weight, "section_levels": self.section_levels,
+                "max_chars": self.max_chars}
+
+    def _context(self, sections):
+        if self.section_levels:
+            sections = [" > ".join(s.split(" > ")[-self.section_levels:]) for s in sections]
+        return [s[-self.max_chars:] or " " for s in sections]
 
     def _features(self, texts, sections):
         texts = [t[:self.max_chars] for t in texts]
-        sections = [s[-self.max_chars:] for s in sections]
+        sections = self._context(sections)
         return sp.hstack([self.text_vec.transform(texts),
                           self.section_weight * self.section_vec.transform(sections)]).tocsr()
 
@@ -59,7 +66,7 @@ class LinearBackend(Backend):
         self.text_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
         self.section_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
         self.text_vec.fit([t[:self.max_chars] for t in texts])
-        self.section_vec.fit([s[-self.max_chars:] or " " for s in sections])
+        self.section_vec.fit(self._context(sections))
         x = self._features(texts, sections)
         coef, intercept = [], []
         for j in range(y.shape[1]):

@@ -1,0 +1,97 @@
+"""Tagging through the Python API and the `jprivacy` command, and the record formats."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import jprivacy
+from jprivacy.labels import LABELS
+from jprivacy.outputs import read_records
+
+RECORD = ["doc", "clause", "start", "end", "section", "text", "labels", "scores"]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "jprivacy.cli", *map(str, args)], input=stdin,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_tag_returns_clause_records_that_index_the_text(linear_model, seed_policy):
+    frame = jprivacy.load(linear_model).tag(seed_policy)
+    text = seed_policy.read_text(encoding="utf-8")
+    assert list(frame.columns) == RECORD and len(frame) > 50
+    assert all(text[r.start:r.end] == r.text for r in frame.itertuples())
+    assert all(set(r.labels) <= set(LABELS) and list(r.scores) == list(LABELS) for r in frame.itertuples())
+
+
+def test_tag_accepts_policy_text_and_classify_accepts_clauses(linear_model):
+    tagger = jprivacy.load(linear_model)
+    frame = tagger.tag("第5条（第三者提供）\n当社は、法令に基づく場合を除き、個人情報を第三者に提供しません。")
+    assert frame["doc"].tolist() == ["<text>", "<text>"]
+    result = tagger.classify(["当社は、法令に基づく場合を除き、個人情報を第三者に提供しません。"],
+                             sections=["第5条（第三者提供）"])
+    assert "third_party" in result[0]["labels"] and set(result[0]["scores"]) == set(LABELS)
+
+
+def test_bundled_model_loads_by_default_and_tags():
+    frame = jprivacy.load().tag("当社は、お客様の氏名、住所、電話番号を取得します。")
+    assert "collection" in frame["labels"][0]
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_cli_tag_writes_every_format(tmp_path, linear_model, seed_policy, suffix):
+    out = tmp_path / f"out.{suffix}"
+    result = run("tag", seed_policy, "-o", out, "--model", linear_model)
+    assert result.returncode == 0, result.stderr
+    records = read_records(out)
+    assert list(records[0]) == RECORD and records[0]["doc"] == str(seed_policy)
+    assert [r["clause"] for r in records] == list(range(len(records)))
+    assert not (tmp_path / f"out.{suffix}.partial").exists()
+
+
+def test_cli_tag_streams_jsonl_to_stdout_and_prints_a_summary(linear_model, seed_policy):
+    result = run("tag", seed_policy, "--model", linear_model, "--summary")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and lines and set(lines[0]) == set(RECORD)
+    assert seed_policy.name in result.stderr and "clauses" in result.stderr
+
+
+def test_cli_tag_reads_stdin(linear_model):
+    result = run("tag", "-", "--model", linear_model, stdin="当社は個人情報を適切に管理します。")
+    assert result.returncode == 0 and json.loads(result.stdout.splitlines()[0])["doc"] == "<stdin>"
+
+
+def test_cli_classify_passes_other_fields_through(tmp_path, linear_model):
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": 7, "text": "Cookieを使用して閲覧履歴を取得します。", "section": "Cookieについて", "meta": {"a": 1}},
+            {"id": 8, "text": "お問い合わせ窓口：privacy@example.co.jp"}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "{broken\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("classify", "-i", src, "-o", out, "--model", linear_model)
+    assert result.returncode == 1 and "in.jsonl:3" in result.stderr  # the malformed line is reported
+    written = read_records(out)
+    assert [{k: r[k] for k in rows[i]} for i, r in enumerate(written)] == rows
+    assert all("labels" in r and set(r["scores"]) == set(LABELS) for r in written)
+
+
+def test_cli_evaluate_scores_a_labeled_file(tmp_path, linear_model, small_corpus):
+    result = run("evaluate", sorted(small_corpus.glob("*.jsonl"))[0], "--model", linear_model,
+                 "--json", tmp_path / "s.json")
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert result.returncode == 0 and "macro" in result.stdout and "sections: given in the file" in result.stdout
+    assert 0 < scores["macro"]["f1"] <= 1 and set(scores["labels"]) == set(LABELS)
+
+
+def test_cli_reports_bad_model_and_output_in_one_line(tmp_path, seed_policy):
+    for args in (("--model", tmp_path), ("-o", tmp_path / "out.xlsx")):
+        result = run("tag", seed_policy, *args)
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_tag_many_accounts_for_every_input(tmp_path, linear_model, seed_policy):
+    frame, errors = jprivacy.load(linear_model).tag_many([seed_policy, tmp_path / "missing.txt"])
+    assert isinstance(frame, pd.DataFrame) and frame["doc"].nunique() == 1
+    assert [e.doc for e in errors] == [str(tmp_path / "missing.txt")]

@@ -1,0 +1,143 @@
+"""Multi-label fine-tuning of a BERT-family model with the Hugging Face Trainer.
+
+The clause and its section heading path are encoded as a sentence pair.  Loss is
+BCE-with-logits with a per-label ``pos_weight`` against class imbalance; evaluation runs
+on the validation split and early stopping keeps the checkpoint with the best macro-F1.
+Runs on CPU, on one GPU, or on several through ``accelerate launch`` / ``torchrun``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+from jprivacy.labels import LABELS
+
+DEFAULT_BASE_MODEL = "tohoku-nlp/bert-base-japanese-v3"
+
+
+@dataclass
+class TrainConfig:
+    """Fine-tuning settings; each field is the CLI flag of the same name (``--max-length``)."""
+
+    base_model: str = DEFAULT_BASE_MODEL
+    max_length: int = 192
+    epochs: float = 4.0
+    learning_rate: float = 5e-5
+    batch_size: int = 16
+    max_steps: int = -1
+    seed: int = 13
+    patience: int = 2
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_pos_weight: float = 10.0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        for f in fields(cls):
+            parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default,
+                                help=f"(transformer) default: {f.default}")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
+
+
+class BaseModelError(Exception):
+    """The base model cannot be found locally nor fetched."""
+
+
+def load_base(name: str, num_labels: int | None = None):
+    """Tokenizer and model for ``name`` (a folder or a Hub name), with one clear error if absent."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        kwargs = {}
+        if num_labels is not None:
+            kwargs = {"num_labels": num_labels, "problem_type": "multi_label_classification",
+                      "id2label": dict(enumerate(LABELS)), "label2id": {n: i for i, n in enumerate(LABELS)}}
+        model = AutoModelForSequenceClassification.from_pretrained(name, use_safetensors=True, **kwargs)
+    except (OSError, ValueError) as err:
+        raise BaseModelError(
+            f"cannot load base model {name!r}: it is not a local model folder and could not be fetched "
+            f"from the Hugging Face Hub ({str(err).splitlines()[0][:160]}). Download it where the Hub is "
+            f"reachable, or build one offline with `jprivacy pretrain --output DIR`, and pass "
+            f"--base-model DIR") from None
+    return tokenizer, model
+
+
+class ClauseDataset(torch.utils.data.Dataset):
+    def __init__(self, tokenizer, texts, sections, y, max_length):
+        self.encodings = tokenizer(list(texts), list(sections), truncation="longest_first",
+                                   max_length=max_length)
+        self.y = np.asarray(y, np.float32)
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        item = {k: v[i] for k, v in self.encodings.items()}
+        item["labels"] = self.y[i]
+        return item
+
+
+def _macro_f1(eval_pred) -> dict:
+    from sklearn.metrics import f1_score
+
+    logits, labels = eval_pred.predictions, eval_pred.label_ids
+    predicted = (1 / (1 + np.exp(-logits))) >= 0.5
+    return {"macro_f1": f1_score(labels, predicted, average="macro", zero_division=0),
+            "micro_f1": f1_score(labels, predicted, average="micro", zero_division=0)}
+
+
+def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None):
+    """Fine-tune on ``train`` = (texts, sections, y); early-stop on ``validation``'s macro-F1."""
+    from transformers import (DataCollatorWithPadding, EarlyStoppingCallback, Trainer,
+                              TrainingArguments, set_seed)
+
+    set_seed(config.seed)
+    if model is None:
+        tokenizer, model = load_base(config.base_model, num_labels=len(LABELS))
+    y = np.asarray(train[2], np.float32)
+    positives = y.sum(axis=0)
+    pos_weight = torch.tensor(np.clip((len(y) - positives) / np.maximum(positives, 1), 1.0,
+                                      config.max_pos_weight), dtype=torch.float32)
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
+        return torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, labels.to(logits.dtype), pos_weight=pos_weight.to(logits.device))
+
+    train_set = ClauseDataset(tokenizer, *train, config.max_length)
+    eval_set = ClauseDataset(tokenizer, *validation, config.max_length) if validation else None
+    steps_per_epoch = max(1, -(-len(train_set) // config.batch_size))
+    total = config.max_steps if config.max_steps > 0 else int(steps_per_epoch * config.epochs)
+    with tempfile.TemporaryDirectory(prefix="jprivacy-train-") as scratch:
+        args = TrainingArguments(
+            output_dir=scratch, seed=config.seed, data_seed=config.seed,
+            learning_rate=config.learning_rate, weight_decay=config.weight_decay,
+            num_train_epochs=config.epochs, max_steps=config.max_steps,
+            warmup_steps=int(total * config.warmup),
+            per_device_train_batch_size=config.batch_size, per_device_eval_batch_size=config.batch_size * 2,
+            eval_strategy="steps" if eval_set else "no", save_strategy="steps" if eval_set else "no",
+            eval_steps=max(1, min(steps_per_epoch, total // 2 or 1)),
+            save_steps=max(1, min(steps_per_epoch, total // 2 or 1)),
+            load_best_model_at_end=bool(eval_set), metric_for_best_model="macro_f1", greater_is_better=True,
+            save_total_limit=2, save_only_model=True, logging_steps=max(1, total // 20),
+            report_to="none")
+        trainer = Trainer(
+            model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
+            processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
+            compute_loss_func=loss, compute_metrics=_macro_f1 if eval_set else None,
+            callbacks=[EarlyStoppingCallback(config.patience)] if eval_set else None)
+        trainer.train()
+    return tokenizer, trainer.model
