@@ -121,7 +121,7 @@ def cmd_classify(args) -> int:
     def flush(writer):
         sections = [r.get("section") if isinstance(r.get("section"), str) else "" for r in batch]
         probs = tagger.predict_proba([r["text"] for r in batch], sections)
-        for record, prediction in zip(batch, tagger._predictions(probs)):
+        for record, prediction in zip(batch, tagger.predictions(probs)):
             writer.write({**record, **prediction})
         batch.clear()
 

@@ -54,7 +54,8 @@ class Tagger:
         hits = probs >= self.thresholds
         return [[self.labels[j] for j in np.flatnonzero(row)] for row in hits]
 
-    def _predictions(self, probs: np.ndarray) -> list[dict]:
+    def predictions(self, probs: np.ndarray) -> list[dict]:
+        """Records of labels and rounded scores for a probability matrix."""
         return [{"labels": labels, "scores": {name: round(float(p), 4) for name, p in zip(self.labels, row)}}
                 for labels, row in zip(self.decide(probs), probs)]
 
@@ -62,7 +63,7 @@ class Tagger:
         """Labels and scores for pre-split clauses: ``[{"labels": [...], "scores": {...}}, ...]``."""
         if isinstance(texts, str):
             raise TypeError("classify() takes a list of clause texts; use tag() for a whole policy")
-        return self._predictions(self.predict_proba(list(texts), sections))
+        return self.predictions(self.predict_proba(list(texts), sections))
 
     # -- documents -------------------------------------------------------------
     def iter_records(self, inputs: Iterable[Document | ReadError | str | Path]) -> Iterator[dict | ReadError]:
@@ -75,7 +76,7 @@ class Tagger:
 
         def flush():
             probs = self.predict_proba([c.text for _, _, c in pending], [c.section for _, _, c in pending])
-            for (doc, index, clause), prediction in zip(pending, self._predictions(probs)):
+            for (doc, index, clause), prediction in zip(pending, self.predictions(probs)):
                 yield {"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
                        "section": clause.section, "text": clause.text, **prediction}
             pending.clear()

@@ -1,0 +1,78 @@
+"""The transformer backend on a tiny BertJapanese model built by the fixtures (offline, seconds)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import jprivacy
+from jprivacy.model_folder import CARD
+
+TEXTS = ["当社は、お客様の氏名と住所を取得します。", "Cookieの利用を拒否することができます。"]
+
+
+def test_tokenizer_is_a_real_bert_japanese_tokenizer(tiny_base_model):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base_model)
+    assert type(tokenizer).__name__ == "BertJapaneseTokenizer"
+    assert tokenizer.word_tokenizer.tokenize("個人情報を取得します") == ["個人", "情報", "を", "取得", "し", "ます"]
+    assert tokenizer.unk_token not in tokenizer.tokenize("個人情報を取得します")
+
+
+def test_fine_tuned_folder_describes_itself_and_holds_no_pickles(tiny_transformer):
+    card = json.loads((tiny_transformer / CARD).read_text())
+    assert card["backend"] == "transformer" and card["base_model"]
+    assert card["settings"]["max_steps"] == 6 and "test" in card["metrics"]
+    assert (tiny_transformer / "model.safetensors").exists()
+    assert not list(tiny_transformer.glob("*.bin")) and not list(tiny_transformer.glob("*.pkl"))
+
+
+def test_predictions_survive_a_save_and_load_round_trip(tiny_transformer, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_transformer, copy)
+    first = jprivacy.load(tiny_transformer).predict_proba(TEXTS, ["取得する情報", "Cookie"])
+    second = jprivacy.load(copy).predict_proba(TEXTS, ["取得する情報", "Cookie"])
+    assert first.shape == (2, len(jprivacy.LABELS))
+    np.testing.assert_allclose(first, second, atol=1e-6)
+
+
+def test_batched_predictions_do_not_depend_on_batch_order(tiny_transformer):
+    tagger = jprivacy.load(tiny_transformer)
+    texts = [t * k for k in (1, 3, 2) for t in TEXTS]
+    together = tagger.predict_proba(texts, [""] * len(texts))
+    alone = np.vstack([tagger.predict_proba([t], [""]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_very_long_clause_is_truncated_not_fatal(tiny_transformer):
+    probs = jprivacy.load(tiny_transformer).predict_proba(["個人情報" * 20000], [""])
+    assert probs.shape == (1, len(jprivacy.LABELS))
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "jprivacy.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_cli_trains_and_tags_with_the_transformer_backend(tmp_path, tiny_base_model, seed_policy):
+    out = tmp_path / "model"
+    result = run("train", "--backend", "transformer", "--base-model", tiny_base_model, "--max-steps", 2,
+                 "--batch-size", 8, "--max-length", 32, "--output", out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tagged = run("tag", seed_policy, "--model", out, "-o", tmp_path / "t.jsonl")
+    assert tagged.returncode == 0, tagged.stderr[-2000:]
+    assert (tmp_path / "t.jsonl").read_text(encoding="utf-8").count("\n") > 50
+
+
+def test_missing_base_model_gives_one_clear_error(tmp_path):
+    result = run("train", "--backend", "transformer", "--base-model", "nobody/not-a-model",
+                 "--output", tmp_path / "m")
+    assert result.returncode == 2
+    assert "nobody/not-a-model" in result.stderr and "--base-model" in result.stderr
+    assert "Traceback" not in result.stderr
