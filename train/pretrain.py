@@ -9,22 +9,22 @@ with masked-language modelling on the same text.  The output folder works as
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from jprivacy.data import POLICIES, policy_files
 from jprivacy.readers import ReadError, iter_documents
 
+from .config import FlagConfig
+
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MECAB = {"mecab_dic": "unidic_lite"}
 
 
 @dataclass
-class PretrainConfig:
+class PretrainConfig(FlagConfig):
     """Pretraining settings; each field is the CLI flag of the same name."""
 
     vocab_size: int = 8000
@@ -39,17 +39,6 @@ class PretrainConfig:
     mlm_probability: float = 0.15
     seed: int = 13
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        for f in fields(cls):
-            parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
-
-    @classmethod
-    def from_args(cls, args) -> "PretrainConfig":
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
 
 
 def corpus_lines(extra: Path | None = None) -> list[str]:

@@ -8,21 +8,20 @@ Runs on CPU, on one GPU, or on several through ``accelerate launch`` / ``torchru
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from jprivacy.labels import LABELS
+
+from .config import FlagConfig
 
 DEFAULT_BASE_MODEL = "tohoku-nlp/bert-base-japanese-v3"
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(FlagConfig):
     """Fine-tuning settings; each field is the CLI flag of the same name (``--max-length``)."""
 
     base_model: str = DEFAULT_BASE_MODEL
@@ -37,18 +36,6 @@ class TrainConfig:
     weight_decay: float = 0.01
     max_pos_weight: float = 10.0
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        for f in fields(cls):
-            parser.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default,
-                                help=f"(transformer) default: {f.default}")
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "TrainConfig":
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls)})
 
 
 class BaseModelError(Exception):
@@ -75,7 +62,9 @@ def load_base(name: str, num_labels: int | None = None):
     return tokenizer, model
 
 
-class ClauseDataset(torch.utils.data.Dataset):
+class ClauseDataset:
+    """Tokenized (clause, section) pairs with multi-hot labels, for the Trainer's data loader."""
+
     def __init__(self, tokenizer, texts, sections, y, max_length):
         self.encodings = tokenizer(list(texts), list(sections), truncation="longest_first",
                                    max_length=max_length)
@@ -101,6 +90,7 @@ def _macro_f1(eval_pred) -> dict:
 
 def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None):
     """Fine-tune on ``train`` = (texts, sections, y); early-stop on ``validation``'s macro-F1."""
+    import torch
     from transformers import (DataCollatorWithPadding, EarlyStoppingCallback, Trainer,
                               TrainingArguments, set_seed)
 
