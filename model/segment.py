@@ -43,10 +43,12 @@ _MARKER = re.compile(
     | (?P<bullet>[・●■◆◇▼▶►※★☆◎])
     | (?P<md>\#{{1,6}}(?=[ \t]))
     | (?P<dash>[-*+](?=[ \t]))
+    | (?P<num_space>(?:第)?[{_N}一二三四五六七八九十]{{1,3}}(?=[ \t\u3000]))
     | (?P<lenticular>【)
     )""",
     re.X,
 )
+_LINE_START_ONLY = {"dash", "num_space"}
 _LISTISH_ENDINGS = ("場合", "ため", "こと", "等", "など", "もの")
 _PARTICLE_ENDINGS = tuple("はをにがでとも、，,")
 _NAME_OR_ADDRESS = re.compile(r"株式会社|有限会社|法人|〒|TEL|Tel|電話|@|[0-9０-９]{2,}[-－][0-9０-９]|室長|部長|代表|氏名|住所|宛")
@@ -90,8 +92,8 @@ def _marker_at(line: str, i: int) -> re.Match | None:
     if i > 0 and not line[i - 1].isspace():
         return None
     match = _MARKER.match(line, i)
-    if match and match.lastgroup == "dash" and line[:i].strip():
-        return None  # "-" bullets only at line start; elsewhere a dash is punctuation
+    if match and match.lastgroup in _LINE_START_ONLY and line[:i].strip():
+        return None  # "- item" and "8　見出し" are markers only at line start
     return match
 
 
@@ -125,7 +127,7 @@ def _break_points(line: str, depth: list[int]) -> list[int]:
 def _split_heading(line: str, a: int, b: int, depth: list[int]) -> int | None:
     """If line[a:b] is a flattened "marker + short title + body", the offset where the body starts."""
     match = _marker_at(line, a) if a == 0 or line[a - 1].isspace() else None
-    if not match:
+    if not match or match.lastgroup == "num_space":  # "2　当社は、…" is as often a paragraph
         return None
     if match.lastgroup == "lenticular":
         close = line.find("】", a, b)
