@@ -10,9 +10,10 @@ into items.  Every clause knows the heading path (``section``) it sits under.
 from __future__ import annotations
 
 import re
-from typing import Mapping, NamedTuple
+from itertools import accumulate
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
-__all__ = ["Clause", "segment"]
+__all__ = ["Clause", "iter_segment", "segment"]
 
 
 class Clause(NamedTuple):
@@ -25,6 +26,7 @@ class Clause(NamedTuple):
 
 _OPEN, _CLOSE = "「『（【(", "」』）】)"
 _PAIR = dict(zip(_CLOSE, _OPEN))
+_BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
 _TERMINATORS = "。！？"
 _TRAILING_CLOSERS = "」』）】)\"'”’"
 _N = "0-9０-９"
@@ -51,35 +53,44 @@ _MARKER = re.compile(
 _LINE_START_ONLY = {"dash", "num_space"}
 _LISTISH_ENDINGS = ("場合", "ため", "こと", "等", "など", "もの")
 _PARTICLE_ENDINGS = tuple("はをにがでとも、，,")
-_NAME_OR_ADDRESS = re.compile(r"株式会社|有限会社|法人|〒|TEL|Tel|電話|@|[0-9０-９]{2,}[-－][0-9０-９]|室長|部長|代表|氏名|住所|宛")
+_NAME_OR_ADDRESS = re.compile(r"株式会社|有限会社|法人|〒|TEL|Tel|電話|@|[0-9０-９]{2,}[-－][0-9０-９]|室長|部長|代表|氏名|住所|宛"
+                              r"|[都道府県].{0,8}[市区町村郡]|[0-9０-９一二三四五六七八九十]+(?:丁目|番地?|号)")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _MAX_HEADING = 40
 _FLAT_LINE = 300        # a line this long is treated as a page flattened onto one line
 _MAX_MENU_ITEM = 25
+_MAX_SECTION_PART = 200  # longer headings are cut in section paths (the clause itself stays whole)
+_MD_STYLES = ("md1", "md2", "md3", "md4", "md5", "md6")
 
 
 def _bracket_depths(line: str) -> list[int]:
-    """Depth of matched-bracket nesting at each index; unmatched brackets count for nothing."""
-    stack: list[int] = []
+    """Depth of matched-bracket nesting at each index; unmatched brackets count for nothing.
+
+    A closing bracket matches the nearest open bracket of its kind and discards the open
+    brackets above it.  Each open bracket is pushed and popped once, so this stays linear
+    even on lines of thousands of unmatched brackets.
+    """
+    stack: list[int] = []                                  # offsets of open brackets
+    heights: dict[str, list[int]] = {ch: [] for ch in _OPEN}  # per kind: their places in stack
     spans: list[tuple[int, int]] = []
-    for i, ch in enumerate(line):
-        if ch in _OPEN:
+    for match in _BRACKET.finditer(line):
+        i, ch = match.start(), match.group()
+        if ch in heights:
+            heights[ch].append(len(stack))
             stack.append(i)
-        elif ch in _PAIR:
-            for k in range(len(stack) - 1, -1, -1):
-                if line[stack[k]] == _PAIR[ch]:
-                    spans.append((stack[k], i))
-                    del stack[k:]
-                    break
-    delta = [0] * (len(line) + 1)
+        elif heights[_PAIR[ch]]:
+            k = heights[_PAIR[ch]][-1]
+            spans.append((stack[k], i))
+            for j in stack[k:]:
+                heights[line[j]].pop()
+            del stack[k:]
+    if not spans:
+        return [0] * len(line)
+    delta = [0] * len(line)
     for a, b in spans:
         delta[a + 1] += 1
         delta[b] -= 1
-    depth, out = 0, []
-    for i in range(len(line)):
-        depth += delta[i]
-        out.append(depth)
-    return out
+    return list(accumulate(delta))
 
 
 def _is_table_row(line: str) -> bool:
@@ -127,7 +138,7 @@ def _break_points(line: str, depth: list[int]) -> list[int]:
 def _split_heading(line: str, a: int, b: int, depth: list[int]) -> int | None:
     """If line[a:b] is a flattened "marker + short title + body", the offset where the body starts."""
     match = _marker_at(line, a) if a == 0 or line[a - 1].isspace() else None
-    if not match or match.lastgroup == "num_space":  # "2　当社は、…" is as often a paragraph
+    if not match or match.lastgroup in ("num_space", "dash"):  # "2　当社は、…" / "- 音声 → …" are items
         return None
     if match.lastgroup == "lenticular":
         close = line.find("】", a, b)
@@ -148,7 +159,7 @@ def _split_heading(line: str, a: int, b: int, depth: list[int]) -> int | None:
     while body < b and line[body].isspace():
         body += 1
     rest = line[body:b].rstrip()
-    if not rest or (match.lastgroup != "lenticular" and not (
+    if not rest or rest[0] in "→⇒:：=＝" or (match.lastgroup != "lenticular" and not (
             rest.endswith(tuple(_TERMINATORS + _TRAILING_CLOSERS)) or (len(rest) >= 40 and _CJK.search(rest)))):
         return None
     return body
@@ -157,14 +168,18 @@ def _split_heading(line: str, a: int, b: int, depth: list[int]) -> int | None:
 def _tokens(line: str, a: int, b: int, depth: list[int]) -> list[tuple[int, int]]:
     """Whitespace-separated tokens of line[a:b] at bracket depth 0; runs of non-CJK tokens merge."""
     tokens: list[tuple[int, int]] = []
+    last_cjk = False  # whether tokens[-1] holds CJK text (kept, not re-searched: tokens grow)
     for m in re.finditer(r"\S+", line[a:b]):
         s, e = a + m.start(), a + m.end()
+        cjk = bool(_CJK.search(line, s, e))
         if tokens and (depth[s] > 0 or not line[s - 1].isspace() or depth[s - 1] > 0):
             tokens[-1] = (tokens[-1][0], e)
-        elif tokens and not _CJK.search(line[s:e]) and not _CJK.search(line[tokens[-1][0]:tokens[-1][1]]):
+            last_cjk = last_cjk or cjk
+        elif tokens and not cjk and not last_cjk:
             tokens[-1] = (tokens[-1][0], e)
         else:
             tokens.append((s, e))
+            last_cjk = cjk
     return tokens
 
 
@@ -253,17 +268,25 @@ class _Piece(NamedTuple):
     style: str | None  # marker style at its start, if any
 
 
-def _pieces(text: str) -> list[_Piece]:
-    out = []
-    offset = 0
-    for number, line in enumerate(text.split("\n")):
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    r"""(offset, line) for every line of ``text``, as ``text.split("\n")`` gives them, one at a time."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield start, text[start:]
+            return
+        yield start, text[start:end]
+        start = end + 1
+
+
+def _pieces(text: str) -> Iterator[_Piece]:
+    for number, (offset, line) in enumerate(_lines(text)):
         spans = _line_pieces(line)
         for a, b, separated in spans:
             match = _marker_at(line, a)
-            out.append(_Piece(offset + a, offset + b, number, len(spans) == 1,
-                              separated, _style(match) if match else None))
-        offset += len(line) + 1
-    return out
+            yield _Piece(offset + a, offset + b, number, len(spans) == 1,
+                         separated, _style(match) if match else None)
 
 
 def _short_plain(text: str, piece: _Piece) -> bool:
@@ -271,42 +294,85 @@ def _short_plain(text: str, piece: _Piece) -> bool:
             and not any(p in text for p in "。、，:：|") and not text.endswith(_LISTISH_ENDINGS))
 
 
-def _headings(text: str, pieces: list[_Piece], html_headings: Mapping[int, int]) -> list[str | None]:
-    """For each piece, its heading style if it is a heading, else None."""
-    n = len(pieces)
-    texts = [text[p.start:p.end] for p in pieces]
-    styles: list[str | None] = [None] * n
-    for i, p in enumerate(pieces):
-        t = texts[i]
-        if p.line in html_headings and p.alone:
-            styles[i] = f"h{html_headings[p.line]}"
-        elif p.separated or p.style in ("md1", "md2", "md3", "md4", "md5", "md6") or (
-                p.style == "lenticular" and t.endswith("】")):
-            styles[i] = p.style
-        elif p.style and p.style != "dash" and len(t) <= _MAX_HEADING \
+_Styled = tuple[_Piece, str, "str | None"]  # a piece, its text, its heading style (None: body)
+
+
+def _marked_headings(text: str, pieces: Iterable[_Piece], html_headings: Mapping[int, int]) -> Iterator[_Styled]:
+    """Each piece with the heading style its own marker, HTML tag or neighbours give it."""
+    pieces = iter(pieces)
+    previous: tuple[_Piece, str | None] | None = None
+    piece = next(pieces, None)
+    while piece is not None:
+        following = next(pieces, None)
+        t = text[piece.start:piece.end]
+        style = None
+        if piece.line in html_headings and piece.alone:
+            style = f"h{html_headings[piece.line]}"
+        elif piece.separated or piece.style in _MD_STYLES or (piece.style == "lenticular" and t.endswith("】")):
+            style = piece.style
+        elif piece.style and piece.style != "dash" and len(t) <= _MAX_HEADING \
                 and not t.endswith(tuple(_TERMINATORS)) and "|" not in t:
-            prev_same = i > 0 and pieces[i - 1].style == p.style and styles[i - 1] is None
-            next_same = i + 1 < n and pieces[i + 1].style == p.style
+            prev_same = previous is not None and previous[0].style == piece.style and previous[1] is None
+            next_same = following is not None and following.style == piece.style
             if not prev_same and not next_same:
-                styles[i] = p.style
-    # Short unmarked lines standing alone before a body or a list are headings too
-    # ("お客さま情報の収集"), unless three or more come in a row (a list or menu).  After the
-    # first marked heading, lines that look like a name or an address are not.
-    first_marked = next((k for k, s in enumerate(styles) if s), n)
-    i = 0
-    while i < n:
-        if styles[i] is None and _short_plain(texts[i], pieces[i]) and pieces[i].line not in html_headings:
-            j = i
-            while j < n and styles[j] is None and _short_plain(texts[j], pieces[j]):
-                j += 1
-            if j - i <= 2 and j < n and (pieces[j].style or len(texts[j]) > 30):
-                for k in range(i, j):
-                    if k < first_marked or not _NAME_OR_ADDRESS.search(texts[k]):
-                        styles[k] = "plain"
-            i = j
-        else:
-            i += 1
-    return styles
+                style = piece.style
+        yield piece, t, style
+        previous = (piece, style)
+        piece = following
+
+
+def _headings(text: str, pieces: Iterable[_Piece], html_headings: Mapping[int, int]) -> Iterator[_Styled]:
+    """Each piece with its heading style, or None when it is body text.
+
+    Short unmarked lines standing alone before a body or a list are headings too
+    ("お客さま情報の収集"), unless three or more come in a row (a list or menu).  After the
+    first marked heading, lines that look like a name or an address are not.  At most
+    three pieces wait for what follows them, so memory does not grow with the text.
+    """
+    run: list[_Styled] = []   # short plain pieces waiting for the piece after them
+    long_run = False          # inside a run of three or more: none of them is a heading
+    marked_before = False     # a marked heading came earlier
+    for item in _marked_headings(text, pieces, html_headings):
+        piece, t, style = item
+        if style is None and _short_plain(t, piece) and (run or long_run or piece.line not in html_headings):
+            if long_run:
+                yield item
+                continue
+            run.append(item)
+            if len(run) > 2:
+                yield from run
+                run, long_run = [], True
+            continue
+        if run and (piece.style or len(t) > 30):
+            run = [(p, rt, "plain" if not marked_before or not _NAME_OR_ADDRESS.search(rt) else None)
+                   for p, rt, _ in run]
+        yield from run
+        run, long_run = [], False
+        yield item
+        marked_before = marked_before or style is not None
+    yield from run
+
+
+def _section_part(heading: str) -> str:
+    """A heading as it appears in the section path of the clauses under it, cut when absurdly long."""
+    return heading if len(heading) <= _MAX_SECTION_PART else heading[:_MAX_SECTION_PART - 1] + "…"
+
+
+def iter_segment(text: str, html_headings: Mapping[int, int] | None = None) -> Iterator[Clause]:
+    """Clauses of ``text`` one at a time (see :func:`segment`); memory does not grow with the text."""
+    stack: list[tuple[str, str]] = []  # (style, heading as shown in sections)
+    section = ""
+    for piece, clause_text, style in _headings(text, _pieces(text), html_headings or {}):
+        if style is None:
+            yield Clause(piece.start, piece.end, clause_text, section)
+            continue
+        for k, (s, _) in enumerate(stack):
+            if s == style:
+                del stack[k:]
+                break
+        yield Clause(piece.start, piece.end, clause_text, " > ".join(t for _, t in stack), True)
+        stack.append((style, _section_part(clause_text)))
+        section = " > ".join(t for _, t in stack)
 
 
 def segment(text: str, html_headings: Mapping[int, int] | None = None) -> list[Clause]:
@@ -315,21 +381,4 @@ def segment(text: str, html_headings: Mapping[int, int] | None = None) -> list[C
     ``html_headings`` maps line numbers that were HTML headings to their level (1-6);
     readers pass it for HTML pages so headings are known rather than guessed.
     """
-    pieces = _pieces(text)
-    styles = _headings(text, pieces, html_headings or {})
-    stack: list[tuple[str, str]] = []  # (style, heading text)
-    clauses = []
-    for piece, style in zip(pieces, styles):
-        clause_text = text[piece.start:piece.end]
-        if style is not None:
-            for k, (s, _) in enumerate(stack):
-                if s == style:
-                    del stack[k:]
-                    break
-            section = " > ".join(t for _, t in stack)
-            stack.append((style, clause_text))
-            clauses.append(Clause(piece.start, piece.end, clause_text, section, True))
-        else:
-            clauses.append(Clause(piece.start, piece.end, clause_text, " > ".join(t for _, t in stack)))
-    return clauses
-
+    return list(iter_segment(text, html_headings))
