@@ -1,9 +1,10 @@
-"""The ``jprivacy`` command: tag | classify | train | evaluate | validate-data."""
+"""The ``jprivacy`` command: tag | classify | report | diff | train | evaluate | export | validate-data."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +30,19 @@ def _report_errors(errors: list[ReadError], errors_file: str | None) -> None:
     for err in errors:
         print(f"error: {err}", file=sys.stderr)
     if errors_file:
-        write_json_atomic(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
+        try:
+            write_json_atomic(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
+        except OSError as err:
+            raise UsageError(f"{errors_file}: cannot write the errors file ({err.strerror or err})") from None
+
+
+def _output_error(output: str | None, err: OSError) -> UsageError:
+    """One line for an output that cannot be written (full disk, no permission, closed pipe)."""
+    if isinstance(err, BrokenPipeError):  # the reader went away: say so once, not at exit again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    where = output if output not in (None, "-") else "stdout"
+    return UsageError(f"{where}: cannot write the output ({err.strerror or err})"
+                      + ("; rerun with --resume to finish" if where != "stdout" else ""))
 
 
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
@@ -48,39 +61,44 @@ def summary_table(counts: dict[str, dict[str, int]]) -> str:
 def cmd_tag(args) -> int:
     from .tagger import load
 
+    if args.resume and args.output in (None, "-"):
+        raise UsageError("--resume needs -o OUT: a file an earlier run wrote")
     tagger = load(args.model, batch_size=args.batch_size)
     counts: dict[str, dict[str, int]] = {}
     errors: list[ReadError] = []
     started, n_clauses = time.perf_counter(), 0
-    with RecordWriter(args.output, resume=args.resume) as writer:
-        inputs = [p for p in expand_paths(args.paths)
-                  if isinstance(p, ReadError) or str(p) not in writer.done_docs]
-        skipped = len(writer.done_docs)
-        if skipped:
-            print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
-        bar = _progress(total=len(inputs))
-        current = None
-        for item in tagger.iter_records(inputs):
-            if isinstance(item, ReadError):
-                errors.append(item)
-                bar.update(1)
-                continue
-            if item["doc"] != current:
-                if current is not None:
-                    writer.end_document()
+    try:
+        with RecordWriter(args.output, resume=args.resume) as writer:
+            inputs = [p for p in expand_paths(args.paths)
+                      if isinstance(p, ReadError) or str(p) not in writer.done_docs]
+            skipped = len(writer.done_docs)
+            if skipped:
+                print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
+            bar = _progress(total=len(inputs))
+            current = None
+            for item in tagger.iter_records(inputs):
+                if isinstance(item, ReadError):
+                    errors.append(item)
                     bar.update(1)
-                current = item["doc"]
-                counts[current] = {"clauses": 0, **{name: 0 for name in LABELS}}
-            writer.write(item)
-            n_clauses += 1
-            counts[current]["clauses"] += 1
-            for name in item["labels"]:
-                counts[current][name] += 1
-            if n_clauses % 512 == 0:
-                bar.set_postfix(clauses_per_s=f"{n_clauses / (time.perf_counter() - started):.0f}")
-        if current is not None:
-            bar.update(1)
-        bar.close()
+                    continue
+                if item["doc"] != current:
+                    if current is not None:
+                        writer.end_document()
+                        bar.update(1)
+                    current = item["doc"]
+                    counts[current] = {"clauses": 0, **{name: 0 for name in LABELS}}
+                writer.write(item)
+                n_clauses += 1
+                counts[current]["clauses"] += 1
+                for name in item["labels"]:
+                    counts[current][name] += 1
+                if n_clauses % 512 == 0:
+                    bar.set_postfix(clauses_per_s=f"{n_clauses / (time.perf_counter() - started):.0f}")
+            if current is not None:
+                bar.update(1)
+            bar.close()
+    except OSError as err:
+        raise _output_error(args.output, err) from None
     seconds = time.perf_counter() - started
     if args.summary:
         print(summary_table(counts), file=sys.stderr)
@@ -93,9 +111,17 @@ def cmd_tag(args) -> int:
 
 def _read_jsonl(path: str):
     """Yield (line_number, record) or (line_number, error message) for each non-blank line."""
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
     with stream:
-        for number, line in enumerate(stream, 1):
+        for number, raw in enumerate(stream, 1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield number, f"not UTF-8 text ({err.reason} at byte {err.start})"
+                continue
             if not line.strip():
                 continue
             try:
@@ -125,57 +151,28 @@ def cmd_classify(args) -> int:
             writer.write({**record, **prediction})
         batch.clear()
 
-    with RecordWriter(args.output) as writer:
-        for number, item in _read_jsonl(args.input):
-            if isinstance(item, str):
-                errors.append(ReadError(f"{args.input}:{number}", item))
-                continue
-            batch.append(item)
-            if len(batch) >= tagger.batch_size:
-                flush(writer)
-        flush(writer)
-        count = writer.count
+    try:
+        with RecordWriter(args.output) as writer:
+            for number, item in _read_jsonl(args.input):
+                if isinstance(item, str):
+                    errors.append(ReadError(f"{args.input}:{number}", item))
+                    continue
+                batch.append(item)
+                if len(batch) >= tagger.batch_size:
+                    flush(writer)
+            flush(writer)
+            count = writer.count
+    except OSError as err:
+        raise _output_error(args.output, err) from None
     print(f"classified {count} record(s)" + (f"; {len(errors)} line(s) skipped" if errors else ""),
           file=sys.stderr)
     _report_errors(errors, args.errors)
     return EXIT_INPUT_ERRORS if errors else EXIT_OK
 
 
-def _sections_from_policies(records: list[dict], folder: Path) -> str:
-    """Fill in missing sections from the policy texts next to the records file.
-
-    Each clause gets the section of the segmenter's clause that contains its start offset.
-    Returns a sentence saying where the sections came from.
-    """
-    from .readers import read_document
-    from .segment import segment
-
-    if all(isinstance(r.get("section"), str) for r in records):
-        return "sections: given in the file"
-    found = 0
-    by_doc: dict[str, list] = {}
-    for record in records:
-        if isinstance(record.get("section"), str) or "start" not in record or "doc" not in record:
-            continue
-        doc = str(record["doc"])
-        if doc not in by_doc:
-            path = next((folder / f"{doc}{ext}" for ext in ("", ".txt", ".md", ".html")
-                         if (folder / f"{doc}{ext}").is_file()), None)
-            by_doc[doc] = segment(read_document(path).text) if path else []
-        clauses = by_doc[doc]
-        if not clauses:
-            continue
-        at = max((c for c in clauses if c.start <= record["start"]), key=lambda c: c.start, default=clauses[0])
-        record["section"] = at.section
-        found += 1
-    return (f"sections: derived for {found} of {len(records)} clauses by segmenting the policy texts "
-            f"in {folder} (jprivacy segmenter); the rest evaluated without a section")
-
-
 def cmd_evaluate(args) -> int:
-    import numpy as np
-
-    from jprivacy.train import format_report, multi_hot, report
+    from jprivacy.train import format_report
+    from jprivacy.train.evaluation import evaluate_records, sections_from_policies
 
     from .tagger import load
 
@@ -189,15 +186,75 @@ def cmd_evaluate(args) -> int:
     unknown = {name for r in records for name in r["labels"]} - set(LABELS)
     if unknown:
         raise UsageError(f"{args.file}: unknown label(s) {sorted(unknown)}")
-    provenance = _sections_from_policies(records, Path(args.file).parent)
+    provenance = sections_from_policies(records, Path(args.file).parent)
     tagger = load(args.model)
-    probs = tagger.predict_proba([r["text"] for r in records], [r.get("section") or "" for r in records])
-    scores = report(multi_hot([r["labels"] for r in records]), (probs >= tagger.thresholds).astype(np.float32))
+    scores = evaluate_records(tagger, records).scores()
     scores["sections"] = provenance
     scores["model"] = str(tagger.folder)
     print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_report(scores)}")
     if args.json:
         write_json_atomic(args.json, scores)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from .readers import read_document
+    from .report import ReportWriter, coverage, report_format
+    from .tagger import load
+
+    report_format(args.output)
+    tagger = load(args.model, batch_size=args.batch_size)
+    model = f"{tagger.folder} ({tagger.card.backend})"
+    inputs = list(expand_paths(args.paths))
+    writer = ReportWriter(args.output, many=len(inputs) > 1, model=model)
+    errors: list[ReadError] = []
+    bar = _progress(total=len(inputs))
+    for item in inputs:
+        bar.update(1)
+        try:
+            if isinstance(item, ReadError):
+                raise item
+            report = coverage(tagger.tag(read_document(item)), model)[0]
+        except ReadError as err:
+            errors.append(err)
+            continue
+        writer.add(report)
+        if report.missing:
+            bar.write(f"{report.doc}: missing {', '.join(report.missing)}", file=sys.stderr)
+    bar.close()
+    writer.close(errors)
+    print(f"reported {len(writer.rows)} policy(ies) to {args.output}"
+          + (f"; {len(errors)} failed" if errors else ""), file=sys.stderr)
+    _report_errors(errors, None)
+    return EXIT_INPUT_ERRORS if errors else EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from .diff import diff
+    from .outputs import atomic_text
+    from .readers import read_document
+    from .report import report_format
+    from .tagger import load
+
+    kind = report_format(args.output) if args.output else None
+    tagger = load(args.model)
+    frames, errors = [], []
+    for path in (args.old, args.new):
+        try:
+            frames.append(tagger.tag(read_document(path)))
+        except ReadError as err:
+            errors.append(err)
+    if errors:
+        _report_errors(errors, None)
+        return EXIT_INPUT_ERRORS
+    result = diff(*frames, threshold=args.threshold)
+    if kind is None:
+        print(result.to_text())
+    elif kind == "json":
+        write_json_atomic(args.output, result.to_dict())
+    else:
+        atomic_text(args.output, result.to_html())
+    print(result.summary(), file=sys.stderr)
     return EXIT_OK
 
 
@@ -211,7 +268,8 @@ def cmd_train(args) -> int:
         if args.kfold:
             cross_validate(args.kfold, backend=args.backend, settings=settings, log=log)
         if args.output:
-            train_model(args.output, backend=args.backend, settings=settings, log=log)
+            train_model(args.output, backend=args.backend, settings=settings,
+                        threshold_folds=args.threshold_folds, log=log)
     except BaseModelError as err:
         raise UsageError(str(err)) from None
     return EXIT_OK
@@ -224,6 +282,38 @@ def cmd_pretrain(args) -> int:
     if extra is not None and not extra.is_dir():
         raise UsageError(f"{extra}: no such folder")
     pretrain(args.output, PretrainConfig.from_args(args), extra, log=lambda m: print(m, file=sys.stderr))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from jprivacy.train.evaluation import sections_from_policies
+
+    from .export import AGREEMENT_TARGET, agreement, export_model
+    from .model_folder import ModelCard
+    from .tagger import load
+
+    precision = "int8" if args.int8 else "bf16" if args.bf16 else "fp32"
+    if args.check and not Path(args.check).is_file():
+        raise UsageError(f"{args.check}: no such file")
+    output = export_model(args.model, args.output, args.runtime, precision)
+    print(f"wrote {output} ({args.runtime}, {precision})", file=sys.stderr)
+    if not args.check:
+        return EXIT_OK
+    records = [item for _, item in _read_jsonl(args.check) if isinstance(item, dict)]
+    if not records:
+        raise UsageError(f"{args.check}: no records with a 'text'")
+    provenance = sections_from_policies(records, Path(args.check).parent)
+    result = agreement(load(args.model), load(output), [r["text"] for r in records],
+                       [r.get("section") or "" for r in records])
+    card = ModelCard.read(output)
+    card.metrics["agreement_with_source"] = {**result, "file": str(args.check)}
+    card.write(output)
+    print(f"{provenance}\nlabels agree with {args.model} on {result['labels_agree']:.2%} of "
+          f"{result['clauses']} clauses ({result['clauses_differ']} differ); largest score change "
+          f"{result['max_score_change']:.4f}, mean {result['mean_score_change']:.5f}", file=sys.stderr)
+    if result["labels_agree"] < AGREEMENT_TARGET:
+        print(f"warning: agreement is below {AGREEMENT_TARGET:.0%}; prefer the full-precision model",
+              file=sys.stderr)
     return EXIT_OK
 
 
@@ -265,11 +355,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", help="also write the scores as JSON to this file")
     evaluate.set_defaults(func=cmd_evaluate)
 
+    rep = sub.add_parser("report", help="coverage report: which legally expected disclosures each policy makes")
+    rep.add_argument("paths", nargs="+")
+    rep.add_argument("-o", "--output", required=True,
+                     help="OUT.html (one page, or an index plus a page per policy in OUT/) or OUT.json")
+    rep.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
+    rep.add_argument("--batch-size", type=int, default=256)
+    rep.set_defaults(func=cmd_report)
+
+    dif = sub.add_parser("diff", help="what changed between two versions of a policy, by category")
+    dif.add_argument("old")
+    dif.add_argument("new")
+    dif.add_argument("-o", "--output", help="OUT.html or OUT.json (default: a text listing on stdout)")
+    dif.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
+    from .diff import DEFAULT_THRESHOLD
+    dif.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                     help="character similarity from which a removed and an added clause count as reworded")
+    dif.set_defaults(func=cmd_diff)
+
     train = sub.add_parser("train", help="train a model folder on the corpus in data/")
     train.add_argument("--backend", choices=["linear", "transformer"], default="linear")
     train.add_argument("--output", help="model folder to write")
     train.add_argument("--kfold", type=int, default=0,
                        help="also report policy-grouped K-fold scores (mean ± sd)")
+    train.add_argument("--threshold-folds", type=int, default=0,
+                       help="linear: tune thresholds by policy-grouped K-fold over train+validation, "
+                            "then fit on both")
     from jprivacy.train.transformer import TrainConfig
     TrainConfig.add_arguments(train)
     train.set_defaults(func=cmd_train)
@@ -281,6 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
     PretrainConfig.add_arguments(pre)
     pre.set_defaults(func=cmd_pretrain)
 
+    exp = sub.add_parser("export", help="faster copy of a transformer model: ONNX Runtime, int8 or bf16")
+    exp.add_argument("--model", required=True, help="transformer model folder to export")
+    exp.add_argument("--output", required=True, help="new model folder to write")
+    exp.add_argument("--runtime", choices=["onnx", "torch"], default="onnx",
+                     help="onnx: ONNX Runtime (default); torch: PyTorch at the chosen precision")
+    precision = exp.add_mutually_exclusive_group()
+    precision.add_argument("--int8", action="store_true", help="int8 dynamic quantization of the linear layers")
+    precision.add_argument("--bf16", action="store_true", help="bf16 autocast (--runtime torch only)")
+    exp.add_argument("--check", help="JSON Lines of clauses ('text', optional 'section'): report how often "
+                                     "the export's labels agree with the source model's")
+    exp.set_defaults(func=cmd_export)
+
     check = sub.add_parser("validate-data", help="check the labeled corpus for consistency")
     check.add_argument("--eval", help="evaluation folder whose text must not occur in the corpus")
     check.set_defaults(func=cmd_validate_data)
@@ -291,6 +414,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train" and not (args.output or args.kfold):
         build_parser().error("train needs --output DIR and/or --kfold K")
+    if args.command == "train" and args.threshold_folds and args.backend != "linear":
+        build_parser().error("--threshold-folds is for the linear backend (the transformer early-stops on validation)")
     try:
         if getattr(args, "output", None) not in (None, "-") and args.command in ("tag", "classify"):
             output_format(args.output)

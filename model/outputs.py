@@ -1,9 +1,11 @@
 """Write clause records as JSON Lines, CSV or Parquet, atomically and resumably.
 
-Records go to ``OUT.partial`` while a run is under way; only a finished run renames it to
-``OUT``, so an interrupted run never leaves a truncated file that looks complete.  A run
-with ``resume=True`` keeps the documents already written (all but the last one of a
-``.partial``, which may be cut short) and lets the caller skip them.
+While a run is under way its records are appended to ``OUT.partial`` as JSON Lines, whatever
+the output format.  Only a finished run turns that into ``OUT``: a rename for JSON Lines, a
+streamed conversion to ``OUT.tmp`` and a rename for CSV and Parquet.  An interrupted or failed
+run therefore never leaves an ``OUT`` that looks complete.  A run with ``resume=True`` keeps
+the documents an earlier run finished (all of ``OUT.partial`` but its last document, which may
+be cut short, or all of a finished ``OUT``) and lets the caller skip them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,6 +25,7 @@ import pyarrow.parquet as pq
 from .labels import LABELS
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def output_format(path: str | Path | None) -> str:
@@ -33,29 +38,53 @@ def output_format(path: str | Path | None) -> str:
     return FORMATS[suffix]
 
 
-def read_records(path: str | Path) -> list[dict]:
-    """Records from a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`."""
-    fmt = output_format(path)
+def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
+    """Stream the records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`."""
+    fmt = fmt or output_format(path)
     if fmt == "jsonl":
         with open(path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    if fmt == "csv":
+            yield from (json.loads(line) for line in f if line.strip())
+    elif fmt == "csv":
         with open(path, encoding="utf-8", newline="") as f:
-            rows = list(csv.DictReader(f))
-        for row in rows:
-            for key in ("clause", "start", "end"):
-                if key in row:
-                    row[key] = int(row[key])
-            if "labels" in row:
-                row["labels"] = [x for x in row["labels"].split(";") if x]
-            if "scores" in row:
-                row["scores"] = json.loads(row["scores"])
-        return rows
-    return pq.read_table(path).to_pylist()
+            for row in csv.DictReader(f):
+                for key in ("clause", "start", "end"):
+                    if key in row:
+                        row[key] = int(row[key])
+                if "labels" in row:
+                    row["labels"] = [x for x in row["labels"].split(";") if x]
+                if "scores" in row:
+                    row["scores"] = json.loads(row["scores"])
+                yield row
+    else:
+        for batch in pq.ParquetFile(path).iter_batches():
+            yield from batch.to_pylist()
+
+
+def read_records(path: str | Path) -> list[dict]:
+    """All records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`."""
+    return list(iter_records(path))
+
+
+def _json_line(record: dict) -> str:
+    line = json.dumps(record, ensure_ascii=False)
+    if _LONE_SURROGATE.search(line):  # not encodable as UTF-8: keep them as \\udXXX escapes
+        line = json.dumps(record)
+    return line + "\n"
+
+
+def _without_surrogates(value):
+    """``value`` with lone surrogates replaced by U+FFFD (CSV and Parquet cannot hold them)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _csv_row(record: dict) -> dict:
-    row = dict(record)
+    row = _without_surrogates(record)
     if isinstance(row.get("labels"), list):
         row["labels"] = ";".join(row["labels"])
     if isinstance(row.get("scores"), dict):
@@ -70,8 +99,60 @@ _PARQUET_SCHEMA = pa.schema([
 ])
 
 
+def _write_csv(records: Iterable[dict], path: Path, fieldnames: list[str] | None) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = None
+        for record in records:
+            if writer is None:
+                writer = csv.DictWriter(f, fieldnames=fieldnames or list(record), extrasaction="ignore")
+                writer.writeheader()
+            writer.writerow(_csv_row(record))
+
+
+def _write_parquet(records: Iterable[dict], path: Path, batch: int) -> None:
+    with pq.ParquetWriter(path, _PARQUET_SCHEMA) as writer:
+        rows: list[dict] = []
+        for record in records:
+            rows.append(_without_surrogates(record))
+            if len(rows) >= batch:
+                writer.write_table(pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA))
+                rows.clear()
+        if rows:
+            writer.write_table(pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA))
+
+
+def _keep_finished_documents(partial: Path) -> tuple[set[str], int]:
+    """Cut ``partial`` back to the documents before its last one; their names and record count.
+
+    The last document of an interrupted run may be cut short (and its last line with it), so
+    it is dropped and tagged again.  A bad line anywhere else means the file is not ours.
+    """
+    docs: list[str] = []
+    last_start = kept = count = offset = 0
+    with open(partial, "rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                doc = json.loads(line)["doc"]
+            except (ValueError, KeyError, TypeError):
+                if f.read(1):
+                    raise ValueError(f"{partial}:{number}: not a clause record; delete the file "
+                                     "or run without --resume") from None
+                break  # the cut-short last line
+            if not docs or doc != docs[-1]:
+                docs.append(doc)
+                last_start, kept = offset, count
+            offset += len(line)
+            count += 1
+    os.truncate(partial, last_start)
+    return set(docs[:-1]), kept
+
+
 class RecordWriter:
-    """Context manager that streams records to ``path`` (stdout when None or "-")."""
+    """Context manager that streams records to ``path`` (stdout as JSON Lines when None or "-").
+
+    ``count`` is the number of records in the output, kept ones included; ``done_docs`` are the
+    documents kept from an earlier run when ``resume`` is true.
+    """
 
     def __init__(self, path: str | Path | None, resume: bool = False, fieldnames: list[str] | None = None,
                  parquet_batch: int = 4096):
@@ -81,80 +162,61 @@ class RecordWriter:
         self.parquet_batch = parquet_batch
         self.done_docs: set[str] = set()
         self.count = 0
-        self._buffer: list[dict] = []
-        kept = self._resumable() if resume and self.path else []
-        self.done_docs = {r["doc"] for r in kept}
-        self._open()
-        for record in kept:
-            self.write(record)
+        if self.path is None:
+            self._stream = sys.stdout
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if resume:
+            self._resume()
+        self._stream = open(self.partial, "a" if resume else "w", encoding="utf-8", newline="")
 
     @property
     def partial(self) -> Path:
         return self.path.with_name(self.path.name + ".partial")
 
-    def _resumable(self) -> list[dict]:
+    def _resume(self) -> None:
         if self.partial.exists():
-            records = read_records(self.partial) if self.partial.stat().st_size else []
-            last = records[-1]["doc"] if records else None
-            return [r for r in records if r["doc"] != last]  # the last document may be cut short
-        if self.path.exists():
-            return read_records(self.path)
-        return []
-
-    def _open(self) -> None:
-        if self.path is None:
-            self._stream = sys.stdout
-            self._csv = None
-        elif self.format == "parquet":
-            self._parquet_tmp = self.path.with_name(self.path.name + ".partial.tmp")
-            self._parquet = pq.ParquetWriter(self._parquet_tmp, _PARQUET_SCHEMA)
-            return
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = open(self.partial, "w", encoding="utf-8", newline="")
-        self._csv = None
+            self.done_docs, self.count = _keep_finished_documents(self.partial)
+        elif self.path.exists():  # a finished run: keep all of it
+            with open(self.partial, "w", encoding="utf-8", newline="") as f:
+                for record in iter_records(self.path, self.format):
+                    f.write(_json_line(record))
+                    self.done_docs.add(record["doc"])
+                    self.count += 1
 
     def write(self, record: dict) -> None:
+        self._stream.write(_json_line(record))
         self.count += 1
-        if self.format == "jsonl":
-            self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        elif self.format == "csv":
-            if self._csv is None:
-                self._csv = csv.DictWriter(self._stream, fieldnames=self.fieldnames or list(record),
-                                           extrasaction="ignore")
-                self._csv.writeheader()
-            self._csv.writerow(_csv_row(record))
-        else:
-            self._buffer.append(record)
-            if len(self._buffer) >= self.parquet_batch:
-                self._flush_parquet()
-
-    def _flush_parquet(self) -> None:
-        if self._buffer:
-            self._parquet.write_table(pa.Table.from_pylist(self._buffer, schema=_PARQUET_SCHEMA))
-            self._buffer.clear()
 
     def end_document(self) -> None:
         """Make what was written so far durable: a resumed run keeps finished documents."""
-        if self.format == "parquet":
-            return  # row groups are only readable once the file is closed
         self._stream.flush()
 
     def close(self, ok: bool = True) -> None:
-        if self.format == "parquet":
-            self._flush_parquet()
-            self._parquet.close()
-            if ok:
-                os.replace(self._parquet_tmp, self.path)
-            else:
-                os.unlink(self._parquet_tmp)
-            return
+        """Finish the output (``ok``) or leave ``OUT.partial`` for a resumed run."""
         if self.path is None:
             self._stream.flush()
             return
         self._stream.close()
-        if ok:
+        if not ok:
+            return
+        if self.format == "jsonl":
             os.replace(self.partial, self.path)
+            return
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        try:
+            if self.format == "csv":
+                _write_csv(iter_records(self.partial, "jsonl"), tmp, self.fieldnames)
+            else:
+                _write_parquet(iter_records(self.partial, "jsonl"), tmp, self.parquet_batch)
+        except BaseException as err:
+            tmp.unlink(missing_ok=True)
+            if isinstance(err, (pa.ArrowException, TypeError, ValueError)):
+                raise ValueError(f"{self.path}: cannot write the records as {self.format} ({err}); "
+                                 f"they are in {self.partial} as JSON Lines") from None
+            raise
+        os.replace(tmp, self.path)
+        self.partial.unlink()
 
     def __enter__(self) -> "RecordWriter":
         return self

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .backends import backend_class
+from .display import ClauseFrame
 from .labels import LABELS
 from .model_folder import ModelCard, ModelFolderError, check_files
 from .readers import Document, ReadError, clean_text, iter_documents, read_document
-from .segment import segment
+from .segment import iter_segment
 
 BUNDLED = Path(__file__).parent / "bundled"
 RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
@@ -86,26 +86,37 @@ class Tagger:
                 yield from flush()
                 yield item
                 continue
-            for index, clause in enumerate(segment(item.text, item.headings)):
+            # clauses are streamed: a huge document never has all of them in memory at once
+            for index, clause in enumerate(iter_segment(item.text, item.headings)):
                 pending.append((item.doc, index, clause))
                 if len(pending) >= self.batch_size:
                     yield from flush()
         yield from flush()
 
-    def tag(self, source: str | Path | Document) -> pd.DataFrame:
-        """Tag one policy (a path, a Document, or the policy text itself) → one row per clause."""
+    def tag(self, source: str | Path | Document) -> ClauseFrame:
+        """Tag one policy (a path, a Document, or the policy text itself) → one row per clause.
+
+        The result is a DataFrame that also holds the document text (``frame.texts``) and
+        displays in Jupyter as the policy with its clauses highlighted.
+        """
         document = source if isinstance(source, Document) else _as_document(source)
         records = list(self.iter_records([document]))
-        frame = pd.DataFrame([r for r in records if isinstance(r, dict)], columns=list(RECORD_FIELDS))
-        frame.attrs["texts"] = {document.doc: document.text}
-        return frame
+        return ClauseFrame([r for r in records if isinstance(r, dict)], columns=list(RECORD_FIELDS),
+                           texts={document.doc: document.text})
 
-    def tag_many(self, paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[ReadError]]:
+    def tag_many(self, paths: Iterable[str | Path]) -> tuple[ClauseFrame, list[ReadError]]:
         """Tag many files and folders → (clause records of all readable ones, errors)."""
-        rows, errors = [], []
-        for item in self.iter_records(paths):
+        rows, errors, texts = [], [], {}
+
+        def remember(documents):
+            for document in documents:
+                if isinstance(document, Document):
+                    texts[document.doc] = document.text
+                yield document
+
+        for item in self.iter_records(remember(_documents(paths))):
             (errors if isinstance(item, ReadError) else rows).append(item)
-        return pd.DataFrame(rows, columns=list(RECORD_FIELDS)), errors
+        return ClauseFrame(rows, columns=list(RECORD_FIELDS), texts=texts), errors
 
 
 def _as_document(source: str | Path) -> Document:

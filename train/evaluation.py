@@ -112,11 +112,13 @@ class Evaluation:
         shows how much a different choice could gain (it is not a fair score for this set).
         """
         best = tune(self.y_true, self.probs)
-        rows = {}
-        for j, name in enumerate(LABELS):
-            f1 = lambda t: f1_score(self.y_true[:, j], self.probs[:, j] >= t, zero_division=0)  # noqa: E731
-            rows[name] = {"threshold": float(self.thresholds[j]), "f1": f1(self.thresholds[j]),
-                          "f1_at_0.5": f1(0.5), "best_threshold_here": float(best[j]), "best_f1_here": f1(best[j])}
+
+        def f1(j: int, threshold: float) -> float:
+            return f1_score(self.y_true[:, j], self.probs[:, j] >= threshold, zero_division=0)
+
+        rows = {name: {"threshold": float(self.thresholds[j]), "f1": f1(j, self.thresholds[j]),
+                       "f1_at_0.5": f1(j, 0.5), "best_threshold_here": float(best[j]),
+                       "best_f1_here": f1(j, best[j])} for j, name in enumerate(LABELS)}
         return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -51,22 +51,48 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
     return {"folds": results, **summary}
 
 
-def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
-                settings: dict | None = None, base_model: str | None = None, log=print) -> ModelCard:
-    """Fit on the train split, tune thresholds on validation, score on test, save to ``output``.
+def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
+    """Probabilities for every clause of ``frame`` from models that never saw its policy."""
+    docs = sorted(frame["doc"].unique())
+    np.random.default_rng(13).shuffle(docs)
+    probs = np.zeros((len(frame), len(LABELS)), np.float32)
+    for i in range(k):
+        held = frame["doc"].isin(docs[i::k]).to_numpy()
+        model = backend_class(backend)(**(settings or {}))
+        model.fit(frame[~held]["text"].tolist(), frame[~held]["section"].fillna("").tolist(),
+                  multi_hot(frame[~held]["labels"]))
+        probs[held] = model.predict_proba(frame[held]["text"].tolist(), frame[held]["section"].fillna("").tolist())
+    return probs
 
-    ``settings`` are the backend's constructor arguments (for the transformer backend, the
-    fields of :class:`jprivacy.train.transformer.TrainConfig`).
+
+def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
+                settings: dict | None = None, base_model: str | None = None, threshold_folds: int = 0,
+                log=print) -> ModelCard:
+    """Train a model folder and score it on the test split.
+
+    By default: fit on the train split, tune thresholds on validation (where the transformer
+    backend also early-stops).  With ``threshold_folds=K`` (backends without early stopping):
+    tune thresholds on out-of-fold predictions of a policy-grouped K-fold over train and
+    validation together, then fit on both.  ``settings`` are the backend's constructor
+    arguments (for the transformer backend, the fields of ``TrainConfig``).
     """
     frame = load_frame(labeled)
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
     model = backend_class(backend)(**(settings or {}))
-    log(f"training {backend} backend on {len(train[0])} clauses "
-        f"({frame[frame.split == 'train'].doc.nunique()} policies)")
     started = time.perf_counter()
-    model.fit(*train, validation=validation)
+    if threshold_folds:
+        fit_part = frame[frame.split.isin(["train", "validation"])]
+        log(f"tuning thresholds by {threshold_folds}-fold over {len(fit_part)} clauses, then training {backend}")
+        thresholds = tune(multi_hot(fit_part["labels"]), _out_of_fold(fit_part, threshold_folds, backend, settings))
+        model.fit(fit_part["text"].tolist(), fit_part["section"].fillna("").tolist(), multi_hot(fit_part["labels"]))
+        tuned_on = f"out-of-fold predictions, {threshold_folds}-fold by policy over train+validation"
+    else:
+        log(f"training {backend} backend on {len(train[0])} clauses "
+            f"({frame[frame.split == 'train'].doc.nunique()} policies)")
+        model.fit(*train, validation=validation)
+        thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
+        tuned_on = "validation"
     seconds = time.perf_counter() - started
-    thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
     test_probs = model.predict_proba(test[0], test[1])
     metrics = {"test": report(test[2], (test_probs >= thresholds).astype(np.float32)),
                "train_seconds": round(seconds, 1)}
@@ -81,7 +107,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
                        "splits": {s: {"clauses": int((frame.split == s).sum()),
                                       "policies": int(frame[frame.split == s].doc.nunique())}
                                   for s in ("train", "validation", "test")},
-                       "thresholds_tuned_on": "validation", "metrics_on": "test"},
+                       "thresholds_tuned_on": tuned_on, "metrics_on": "test"},
         metrics=metrics)
     card.write(output)
     log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "

@@ -6,14 +6,17 @@ from .base import Backend
 
 
 def backend_class(name: str) -> type[Backend]:
-    """The backend class registered under ``name`` ("linear" or "transformer")."""
+    """The backend class registered under ``name`` ("linear", "transformer" or "onnx")."""
     if name == "linear":
         from .linear import LinearBackend
         return LinearBackend
     if name == "transformer":
         from .transformer import TransformerBackend
         return TransformerBackend
-    raise ValueError(f"unknown backend {name!r}; expected 'linear' or 'transformer'")
+    if name == "onnx":
+        from .onnx import OnnxBackend
+        return OnnxBackend
+    raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer' or 'onnx'")
 
 
 __all__ = ["Backend", "backend_class"]

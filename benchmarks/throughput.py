@@ -1,0 +1,244 @@
+"""Throughput of clause tagging on one machine: the naive way, jprivacy's batch path, its speed-ups.
+
+    python benchmarks/throughput.py [--eval ../shared/eval] [--clauses N] [--naive 200]
+
+Inputs are the policy texts under ``EVAL/dev`` and ``EVAL/test`` segmented with jprivacy (their
+labels are never read).  Each configuration runs in a fresh process on the same clauses, so its
+peak memory (max RSS) is its own.  Printed as a markdown table:
+
+1. naive: transformers ``pipeline("text-classification")`` called once per clause, on a sample;
+2. jprivacy's batch path (length-sorted batches, dynamic padding) on the same BERT-base-shaped
+   model with random weights, at fp32, with bf16 autocast, int8 dynamic quantization,
+   ONNX Runtime fp32 and ONNX Runtime int8;
+3. ``jprivacy tag`` with the bundled default model, end to end from the files;
+
+plus MeCab/WordPiece tokenization alone, the measured matmul rate (fp32, bf16) and the
+floating-point floor it implies for the base model.  Not run in CI; needs the onnx extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LENGTH = 128
+# the shape of tohoku-nlp/bert-base-japanese-v3
+BASE_SHAPE = dict(vocab_size=32768, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                  intermediate_size=3072, max_position_embeddings=512)
+VARIANTS = [  # (row label, model folder name, how it is run)
+    ("naive: transformers pipeline, one clause per call (fp32)", "base", "naive"),
+    ("jprivacy batch path, PyTorch fp32", "base", "batch"),
+    ("jprivacy batch path, PyTorch bf16 autocast", "torch-bf16", "batch"),
+    ("jprivacy batch path, PyTorch int8 dynamic quantization", "torch-int8", "batch"),
+    ("jprivacy batch path, ONNX Runtime fp32", "onnx-fp32", "batch"),
+    ("jprivacy batch path, ONNX Runtime int8", "onnx-int8", "batch"),
+]
+
+
+def load_clauses(eval_dir: Path) -> list[tuple[str, str]]:
+    """(clause, section) pairs of every policy text in eval/dev and eval/test, in file order."""
+    from jprivacy.readers import ReadError, iter_documents
+    from jprivacy.segment import segment
+
+    files = sorted(p for split in ("dev", "test") for p in (eval_dir / split).glob("*.txt"))
+    return [(c.text, c.section) for d in iter_documents(files) if not isinstance(d, ReadError)
+            for c in segment(d.text, d.headings)]
+
+
+def build_base_model(folder: Path) -> None:
+    """A jprivacy transformer folder: random BERT-base weights, a corpus MeCab+WordPiece tokenizer."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from jprivacy.labels import LABELS
+    from jprivacy.model_folder import ModelCard
+    from jprivacy.train.pretrain import build_tokenizer, corpus_lines
+
+    tokenizer = build_tokenizer(corpus_lines(), folder, vocab_size=BASE_SHAPE["vocab_size"])
+    torch.manual_seed(0)
+    config = BertConfig(**BASE_SHAPE, num_labels=len(LABELS), problem_type="multi_label_classification",
+                        pad_token_id=tokenizer.pad_token_id)
+    BertForSequenceClassification(config).eval().save_pretrained(folder, safe_serialization=True)
+    ModelCard(backend="transformer", labels=list(LABELS), thresholds={n: 0.5 for n in LABELS},
+              settings={"base_model": "random weights, tohoku v3 shape", "max_length": MAX_LENGTH,
+                        "batch_size": 32}).write(folder)
+
+
+def flops_per_clause(tokens: int) -> float:
+    """Multiply-adds x 2 of one BERT-base forward pass over ``tokens`` tokens (no padding)."""
+    h, ffn, layers = BASE_SHAPE["hidden_size"], BASE_SHAPE["intermediate_size"], BASE_SHAPE["num_hidden_layers"]
+    dense = 2 * tokens * (4 * h * h + 2 * h * ffn)        # Q, K, V, output projections and the FFN
+    attention = 2 * 2 * tokens * tokens * h               # scores and the weighted sum
+    return layers * (dense + attention) + 2 * h * h + 2 * h * 10   # + pooler and classifier
+
+
+def matmul_gflops(dtype_name: str, seconds: float = 3.0) -> float:
+    """Sustained torch.matmul rate for a BERT-sized product (2048 x 768 @ 768 x 3072)."""
+    import torch
+
+    dtype = getattr(torch, dtype_name)
+    a, b = torch.randn(2048, 768, dtype=dtype), torch.randn(768, 3072, dtype=dtype)
+    torch.matmul(a, b)
+    runs, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        torch.matmul(a, b)
+        runs += 1
+    return 2 * 2048 * 768 * 3072 * runs / (time.perf_counter() - started) / 1e9
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory.  ``VmHWM`` belongs to the process's own address space;
+    ``ru_maxrss`` would also count the parent's memory at fork time."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- one configuration, in its own process ------------------------------------------------------
+def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
+    if kind == "tag":  # the command line, end to end from the files ``paths``; ``inputs`` is the output
+        from jprivacy.cli import main
+
+        code = main(["tag", *paths, "-o", str(inputs)])
+        return {"exit": code, "peak_mb": peak_memory_mb()}
+    pairs = json.loads(inputs.read_text(encoding="utf-8"))
+    texts, sections = [p[0] for p in pairs], [p[1] for p in pairs]
+    if kind == "naive":
+        from transformers import pipeline
+
+        classify = pipeline("text-classification", model=str(model), tokenizer=str(model), top_k=None,
+                            function_to_apply="sigmoid", device=-1)
+
+        def run(ts, ss):
+            return [classify({"text": t, "text_pair": s} if s else t, truncation=True, max_length=MAX_LENGTH)
+                    for t, s in zip(ts, ss)]
+    elif kind == "batch":
+        import jprivacy
+
+        tagger = jprivacy.load(model)
+
+        def run(ts, ss):
+            return tagger.predict_proba(ts, ss)
+    else:  # tokenization alone, as the batch path does it
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(model)
+
+        def run(ts, ss):
+            return tokenizer(ts, ss, truncation="longest_first", max_length=MAX_LENGTH)
+    run(texts[:4], sections[:4])  # warm-up: first-call allocations and lazy imports
+    started = time.perf_counter()
+    run(texts, sections)
+    seconds = time.perf_counter() - started
+    return {"clauses": len(texts), "seconds": seconds, "peak_mb": peak_memory_mb()}
+
+
+def in_subprocess(*args: str) -> dict:
+    """Run this script with ``args`` in a fresh process → its JSON result, plus ``wall`` seconds."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed: {result.stderr[-2000:]}")
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "wall": time.perf_counter() - started}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--clauses", type=int, default=0, help="random sample of clauses for the batch path "
+                                                                "(default: all)")
+    parser.add_argument("--naive", type=int, default=200, help="random sample for the naive pipeline")
+    parser.add_argument("--worker", choices=["naive", "batch", "tokenize", "tag"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.model, args.inputs, args.paths)))
+        return
+
+    import torch
+
+    from jprivacy.export import export_model
+
+    started = time.perf_counter()
+    pairs = load_clauses(args.eval)
+    rng = random.Random(13)
+    sample = rng.sample(pairs, args.clauses) if 0 < args.clauses < len(pairs) else pairs
+    naive_sample = rng.sample(sample, min(args.naive, len(sample)))
+    log = lambda message: print(f"[{time.perf_counter() - started:6.0f}s] {message}", file=sys.stderr)  # noqa: E731
+    log(f"{len(pairs)} clauses from {args.eval}/dev and /test; timing {len(sample)} "
+        f"(naive: {len(naive_sample)}); torch threads {torch.get_num_threads()}")
+    with tempfile.TemporaryDirectory(prefix="jprivacy-bench-") as tmp:
+        work = Path(tmp)
+        (work / "inputs.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+        (work / "naive.json").write_text(json.dumps(naive_sample, ensure_ascii=False), encoding="utf-8")
+        build_base_model(work / "base")
+        for name, runtime, precision in (("torch-bf16", "torch", "bf16"), ("torch-int8", "torch", "int8"),
+                                         ("onnx-fp32", "onnx", "fp32"), ("onnx-int8", "onnx", "int8")):
+            export_model(work / "base", work / name, runtime, precision)
+        log("built the random BERT-base model and its exports")
+
+        from transformers import AutoTokenizer
+        tokenizer = AutoTokenizer.from_pretrained(work / "base")
+        lengths = [len(ids) for ids in tokenizer([t for t, _ in sample], [s for _, s in sample],
+                                                 truncation="longest_first", max_length=MAX_LENGTH)["input_ids"]]
+        flops = sum(flops_per_clause(n) for n in lengths) / len(lengths)
+        rates = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
+        log(f"mean {sum(lengths) / len(lengths):.1f} tokens/clause, {flops / 1e9:.2f} GFLOP/clause; "
+            f"matmul {rates['float32']:.0f} GFLOP/s fp32, {rates['bfloat16']:.0f} bf16")
+
+        rows = []
+        result = in_subprocess("--worker", "tokenize", "--model", str(work / "base"),
+                               "--inputs", str(work / "inputs.json"))
+        rows.append(("tokenization alone (MeCab + WordPiece, 1 process)", result["clauses"],
+                     result["clauses"] / result["seconds"], result["peak_mb"]))
+        log(f"{rows[-1][0]}: {rows[-1][2]:.0f} clauses/s")
+        for label, folder, kind in VARIANTS:
+            inputs = work / ("naive.json" if kind == "naive" else "inputs.json")
+            result = in_subprocess("--worker", kind, "--model", str(work / folder), "--inputs", str(inputs))
+            rows.append((label, result["clauses"], result["clauses"] / result["seconds"], result["peak_mb"]))
+            log(f"{label}: {rows[-1][2]:.1f} clauses/s, peak {rows[-1][3]:.0f} MB")
+
+        docs = [str(args.eval / "dev"), str(args.eval / "test")]
+        out = work / "tagged.jsonl"
+        result = in_subprocess("--worker", "tag", "--inputs", str(out), "--", *docs)
+        n = sum(1 for _ in out.open(encoding="utf-8")) if result["exit"] == 0 else 0
+        rows.append(("`jprivacy tag` with the bundled default model, end to end from files (process start "
+                     "included)", n, n / result["wall"], result["peak_mb"]))
+        log(f"bundled: {n} clauses in {result['wall']:.1f}s")
+
+    naive_rate = rows[1][2]
+    print(f"\n{len(pairs)} clauses from {len(docs)} folders; mean {sum(lengths) / len(lengths):.1f} tokens per "
+          f"clause (max {MAX_LENGTH}); torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPUs\n")
+    print("| configuration | clauses | clauses/s | × naive | peak memory (MB) |\n|---|---:|---:|---:|---:|")
+    for label, n, rate, peak in rows:
+        relative = f"{rate / naive_rate:.1f}" if label.startswith(("naive", "jprivacy batch")) else ""
+        print(f"| {label} | {n} | {rate:,.1f} | {relative} | {peak:,.0f} |")
+    print(f"\n| floating-point floor for BERT-base ({flops / 1e9:.2f} GFLOP per clause) | matmul GFLOP/s | "
+          f"clauses/s |\n|---|---:|---:|")
+    for dtype, rate in rates.items():
+        print(f"| torch.matmul {dtype} | {rate:,.0f} | {rate / (flops / 1e9):,.1f} |")
+    floors = {label: rates[dtype] / (flops / 1e9) for label, dtype in
+              (("jprivacy batch path, PyTorch fp32", "float32"), ("jprivacy batch path, PyTorch bf16 autocast", "bfloat16"))}
+    print("\n" + "; ".join(f"{label}: {rate / floors[label]:.0%} of its floor"
+                           for label, _, rate, _ in rows if label in floors))
+    log("done")
+
+
+if __name__ == "__main__":
+    main()

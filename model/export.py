@@ -1,0 +1,158 @@
+"""Faster copies of a fine-tuned transformer model folder: ONNX Runtime (fp32 or int8) or
+PyTorch with int8 dynamic quantization or bf16 autocast.
+
+Every output is a complete jprivacy model folder (``jprivacy.json`` with the backend, the
+source's thresholds and where it came from; no pickles) that :func:`jprivacy.load` reads.
+:func:`agreement` measures how far an exported model's answers drift from its source.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from .backends.onnx import MODEL_FILE
+from .backends.transformer import TransformerBackend
+from .model_folder import CARD, ModelCard, ModelFolderError, check_files
+
+RUNTIMES = ("onnx", "torch")
+AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
+
+
+def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32") -> Path:
+    """Write ``output``, a copy of the transformer model folder ``source`` for ``runtime``
+    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).
+
+    The folder appears complete or not at all; an existing non-empty ``output`` is refused.
+    """
+    source, output = Path(source), Path(output)
+    card = ModelCard.read(source)
+    if card.backend != "transformer":
+        raise ModelFolderError(f"{source}: only transformer model folders can be exported "
+                               f"(this one is {card.backend!r})")
+    check_files(source, TransformerBackend.files)
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    allowed = ("fp32", "int8") if runtime == "onnx" else ("fp32", "bf16", "int8")
+    if precision not in allowed:
+        raise ValueError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
+    if output.exists() and any(output.iterdir()):
+        raise ValueError(f"{output}: already exists and is not empty")
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes the folder private; a model folder is shared like any other
+    try:
+        if runtime == "torch":
+            _copy_backend_files(source, staging)
+            settings = {**card.settings, "precision": precision}
+        else:
+            settings = _export_onnx(source, card, staging, precision)
+        exported = replace(card, backend=runtime if runtime == "onnx" else "transformer", settings=settings,
+                           metrics={"source_model": card.metrics}, versions={})
+        exported.settings["exported_from"] = str(source.resolve())
+        exported.write(staging)
+        if output.exists():
+            output.rmdir()
+        os.replace(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return output
+
+
+def _copy_backend_files(source: Path, target: Path) -> None:
+    for path in source.iterdir():
+        if path.is_file() and path.name != CARD:
+            shutil.copy2(path, target / path.name)
+
+
+def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str) -> dict:
+    backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
+    fp32_file = target / MODEL_FILE
+    onnx_export(backend.model, backend.tokenizer, fp32_file)
+    if precision == "int8":
+        int8_file = target / "model.int8.onnx"
+        quantize_onnx_int8(fp32_file, int8_file)
+        os.replace(int8_file, fp32_file)
+    backend.tokenizer.save_pretrained(target)
+    return {"batch_size": backend.inference_batch_size, "max_length": backend.config.max_length,
+            "precision": precision}
+
+
+class _Logits(torch.nn.Module):
+    """The classifier with tensors in and logits out, as the ONNX exporter wants it."""
+
+    def __init__(self, model, input_names: Sequence[str]):
+        super().__init__()
+        self.model = model
+        self.input_names = tuple(input_names)
+
+    def forward(self, *inputs):
+        return self.model(**dict(zip(self.input_names, inputs))).logits
+
+
+def onnx_export(model, tokenizer, path: Path) -> None:
+    """Export ``model`` to ``path`` with ``torch.onnx.export(dynamo=True)``; batch and length are dynamic."""
+    sample = tokenizer(["当社は、お客様の氏名、住所及びメールアドレスを取得します。", "Cookieを使用します。"],
+                       ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
+    names = list(sample.keys())
+    batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=4096)
+    wrapper = _Logits(model.eval(), names).eval()
+    for name in ("torch.onnx", "onnxscript"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on axis names and deprecated pytree APIs
+        program = torch.onnx.export(wrapper, tuple(sample[n] for n in names), dynamo=True, verbose=False,
+                                    input_names=names, output_names=["logits"],
+                                    dynamic_shapes={"inputs": tuple({0: batch, 1: length} for _ in names)})
+    program.save(str(path))
+
+
+def quantize_onnx_int8(source: Path, target: Path) -> None:
+    """ONNX Runtime dynamic int8 quantization (int8 weights, activations quantized per batch).
+
+    The exporter's ``value_info`` shape annotations go stale once the quantizer rewrites the
+    graph and make it fail, so they are removed first; ONNX Runtime infers shapes itself.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph_model = onnx.load(str(source))
+    del graph_model.graph.value_info[:]
+    cleaned = target.with_name(target.stem + ".clean.onnx")
+    onnx.save(graph_model, str(cleaned))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs "consider pre-processing" on the root logger
+    try:
+        quantize_dynamic(str(cleaned), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+        cleaned.unlink(missing_ok=True)
+
+
+def agreement(reference, candidate, texts: Sequence[str], sections: Sequence[str] | None = None) -> dict:
+    """How closely ``candidate``'s answers follow ``reference``'s (both :class:`jprivacy.Tagger`).
+
+    Returns the share of clauses whose label sets are identical, the number that differ,
+    and the largest and mean absolute change of any score.
+    """
+    ref = reference.predict_proba(texts, sections)
+    new = candidate.predict_proba(texts, sections)
+    same = ((ref >= reference.thresholds) == (new >= candidate.thresholds)).all(axis=1)
+    drift = np.abs(ref - new)
+    return {"clauses": len(texts), "labels_agree": float(same.mean()) if len(texts) else 1.0,
+            "clauses_differ": int((~same).sum()), "max_score_change": float(drift.max(initial=0.0)),
+            "mean_score_change": float(drift.mean()) if drift.size else 0.0}

@@ -1,0 +1,94 @@
+"""`jprivacy export`: ONNX Runtime and int8/bf16 copies of a transformer model folder (tiny model, offline)."""
+
+import json
+
+import numpy as np
+import pytest
+
+import jprivacy
+from jprivacy.cli import main
+from jprivacy.data import load_frame
+from jprivacy.export import agreement, export_model
+from jprivacy.model_folder import CARD, ModelFolderError
+
+
+@pytest.fixture(scope="module")
+def clauses():
+    frame = load_frame().head(300)
+    return frame["text"].tolist(), frame["section"].fillna("").tolist()
+
+
+@pytest.fixture(scope="module")
+def onnx_int8(tmp_path_factory, tiny_transformer):
+    return export_model(tiny_transformer, tmp_path_factory.mktemp("export") / "int8", "onnx", "int8")
+
+
+def test_onnx_fp32_export_is_a_self_describing_folder_with_the_same_scores(tiny_transformer, tmp_path, clauses):
+    out = export_model(tiny_transformer, tmp_path / "onnx", "onnx", "fp32")
+    card, source = (json.loads((folder / CARD).read_text()) for folder in (out, tiny_transformer))
+    assert card["backend"] == "onnx" and card["settings"]["precision"] == "fp32"
+    assert card["thresholds"] == source["thresholds"] and card["base_model"] == source["base_model"]
+    assert sorted(p.name for p in out.iterdir()) == ["jprivacy.json", "model.onnx", "tokenizer_config.json",
+                                                     "vocab.txt"]
+    exported, reference = jprivacy.load(out), jprivacy.load(tiny_transformer)
+    np.testing.assert_allclose(exported.predict_proba(*clauses), reference.predict_proba(*clauses), atol=1e-5)
+    assert exported.predict_proba([], []).shape == (0, len(jprivacy.LABELS))
+
+
+def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, clauses):
+    result = agreement(jprivacy.load(tiny_transformer), jprivacy.load(onnx_int8), *clauses)
+    assert result["labels_agree"] >= 0.99 and 0 < result["max_score_change"] < 0.05
+    assert json.loads((onnx_int8 / CARD).read_text())["settings"]["precision"] == "int8"
+    import onnx
+    graph = onnx.load(str(onnx_int8 / "model.onnx")).graph
+    assert any(node.op_type in ("DynamicQuantizeLinear", "MatMulInteger") for node in graph.node)
+
+
+@pytest.mark.parametrize("precision", ["int8", "bf16"])
+def test_torch_precisions_keep_the_labels(tiny_transformer, tmp_path, clauses, precision):
+    out = export_model(tiny_transformer, tmp_path / precision, "torch", precision)
+    tagger = jprivacy.load(out)
+    assert tagger.card.backend == "transformer" and tagger.backend.precision == precision
+    assert (out / "model.safetensors").is_file()
+    result = agreement(jprivacy.load(tiny_transformer), tagger, *clauses)
+    assert result["labels_agree"] >= 0.99 and result["max_score_change"] > 0  # really a different arithmetic
+
+
+def test_export_refuses_what_it_cannot_do(tiny_transformer, linear_model, tmp_path):
+    with pytest.raises(ModelFolderError, match="only transformer"):
+        export_model(linear_model, tmp_path / "a")
+    with pytest.raises(ValueError, match="fp32 or int8"):
+        export_model(tiny_transformer, tmp_path / "b", "onnx", "bf16")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "keep.txt").write_text("x")
+    with pytest.raises(ValueError, match="not empty"):
+        export_model(tiny_transformer, tmp_path / "c", "torch", "int8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]  # nothing half-written left behind
+
+
+def test_cli_export_checks_agreement_and_records_it(tiny_transformer, tmp_path, capsys):
+    check = tmp_path / "clauses.jsonl"
+    check.write_text("".join(json.dumps({"text": t, "section": s}, ensure_ascii=False) + "\n" for t, s in
+                             [("当社は氏名を取得します。", "取得"), ("Cookieを使用します。", "")]), encoding="utf-8")
+    out = tmp_path / "int8"
+    assert main(["export", "--model", str(tiny_transformer), "--output", str(out), "--runtime", "torch",
+                 "--int8", "--check", str(check)]) == 0
+    assert "labels agree with" in capsys.readouterr().err
+    recorded = json.loads((out / CARD).read_text())["metrics"]["agreement_with_source"]
+    assert recorded["clauses"] == 2 and recorded["file"] == str(check)
+    assert main(["export", "--model", "model/bundled", "--output", str(tmp_path / "x")]) == 2
+
+
+def test_torch_threads_are_capped_at_the_usable_cpus(monkeypatch):
+    import torch
+
+    from jprivacy.backends import transformer
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(transformer, "cpu_count", lambda: 1)
+    try:
+        torch.set_num_threads(2)
+        transformer.limit_torch_threads()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,220 @@
+"""Rich display, coverage reports, policy diffs, their CLI commands, and the report in a real browser."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from bs4 import BeautifulSoup
+
+import jprivacy
+from jprivacy.cli import main
+from jprivacy.diff import diff
+from jprivacy.display import ClauseFrame
+from jprivacy.report import CHECKLIST, ITEMS, MISSING, NOT_STATED, PRESENT, coverage
+
+LABELED = "jp-clause"
+
+
+def frame(doc, clauses):
+    """A tagged frame from (text, labels) pairs laid out one clause per line."""
+    rows, start = [], 0
+    for i, (text, labels) in enumerate(clauses):
+        rows.append({"doc": doc, "clause": i, "start": start, "end": start + len(text), "section": "",
+                     "text": text, "labels": labels, "scores": {name: 0.9 for name in labels}})
+        start += len(text) + 1
+    return ClauseFrame(rows, texts={doc: "\n".join(text for text, _ in clauses)})
+
+
+CRAFTED = [
+    ("プライバシーポリシー", []),
+    ("当社は、ご注文の商品をお届けするために個人情報を利用します。", ["purpose"]),
+    ("当社は、法令に基づく場合を除き、個人情報を第三者に提供しません。", ["third_party"]),
+    ("当社は、配送業務を運送会社に委託することがあります。", ["third_party"]),
+    ("当社は、お客様の情報を米国のクラウド事業者のサーバーに保存します。", ["international", "retention"]),
+    ("お問い合わせ窓口：株式会社サンプル 個人情報相談室（東京都千代田区）", ["contact"]),
+]
+
+
+# -- checklist rules ----------------------------------------------------------------------------
+def test_checklist_items_are_data_with_a_legal_basis():
+    assert len({item.id for item in CHECKLIST}) == len(CHECKLIST)
+    assert all(item.name and re.search(r"法.*第\d+条", item.basis) for item in CHECKLIST)
+    assert all(item.after is None or item.after in ITEMS for item in CHECKLIST)
+    assert "電気通信事業法第27条の12" in ITEMS["external_transmission"].basis
+
+
+def test_crafted_policy_items_present_missing_and_not_stated_with_evidence():
+    report = coverage(frame("crafted", CRAFTED))[0]
+    status = report.statuses()
+    evidence = {f.item.id: f.evidence for f in report.findings}
+    assert status["purpose"] == PRESENT and evidence["purpose"] == [1]
+    assert status["third_party_exceptions"] == PRESENT and evidence["third_party_exceptions"] == [2]
+    # outsourcing vs joint use: told apart by the words of the third_party clauses
+    assert status["outsourcing"] == PRESENT and evidence["outsourcing"] == [3]
+    assert status["joint_use"] == NOT_STATED and evidence["joint_use"] == []
+    # an overseas transfer is stated, so the country is checked (present) and the regime and
+    # safeguards are expected (missing)
+    assert evidence["foreign_transfer"] == [4] and status["foreign_country"] == PRESENT
+    assert status["foreign_regime"] == MISSING and status["foreign_safeguards"] == MISSING
+    assert status["complaints_desk"] == status["business_identity"] == PRESENT
+    # always expected and absent
+    assert {"security", "rights_procedure", "policy_change"} <= set(report.missing)
+    # external transmission is not practised here: not stated, and its details are not expected
+    assert status["external_transmission"] == status["transmission_recipients"] == NOT_STATED
+
+
+def test_a_report_without_the_practice_does_not_expect_its_details():
+    report = coverage(frame("p", [("当社は、個人情報を第三者に提供しません。", ["purpose"])]))[0]
+    assert report.statuses()["third_party"] == MISSING
+    assert report.statuses()["foreign_country"] == NOT_STATED
+
+
+def test_seed_policy_report_quotes_its_evidence(seed_policy):
+    tagged = jprivacy.load().tag(seed_policy)
+    report = coverage(tagged)[0]
+    labels_of = dict(zip(tagged["clause"], tagged["labels"]))
+    assert [f.item.id for f in report.findings] == [item.id for item in CHECKLIST]
+    assert report.statuses()["purpose"] == PRESENT
+    for f in report.findings:
+        assert (f.status == PRESENT) == bool(f.evidence)
+        assert all(set(labels_of[n]) & set(f.item.labels) for n in f.evidence)
+    table = report.to_frame()
+    assert list(table.index) == [item.id for item in CHECKLIST]
+    assert table.loc["purpose", "evidence"] == len(table.loc["purpose", "clauses"]) > 3
+
+
+# -- display ---------------------------------------------------------------------------------------
+def test_tag_returns_a_clause_frame_that_highlights_every_labeled_clause(seed_policy):
+    tagged = jprivacy.load().tag(seed_policy)
+    assert isinstance(tagged, ClauseFrame) and tagged.texts == {str(seed_policy): seed_policy.read_text("utf-8")}
+    html = tagged._repr_html_()
+    soup = BeautifulSoup(html, "html.parser")
+    marks = soup.select(f"mark.{LABELED}")
+    assert len(marks) == sum(1 for labels in tagged["labels"] if labels)
+    first = marks[0]
+    assert first["data-labels"].split()[0] in jprivacy.LABELS and re.search(r"\d\.\d\d", first["title"])
+    assert "jp-legend" in html and "<table" in html
+    subset = tagged[tagged["labels"].map(lambda ls: "purpose" in ls)]
+    assert isinstance(subset, ClauseFrame) and subset.texts == tagged.texts
+
+
+def test_highlight_rebuilds_the_text_when_the_frame_has_none():
+    records = frame("x", CRAFTED)
+    bare = ClauseFrame(records.to_dict(orient="records"))
+    soup = BeautifulSoup(bare._repr_html_(), "html.parser")
+    assert [m.get_text() for m in soup.select("mark")] == [t for t, labels in CRAFTED if labels]
+
+
+# -- diff -------------------------------------------------------------------------------------------
+OLD = [("第1条（利用目的）", ["purpose"]),
+       ("当社は、商品の配送のために個人情報を利用します。", ["purpose"]),
+       ("当社は、個人情報を適切に管理します。", ["security"]),
+       ("不要となった個人情報は、速やかに削除・廃棄いたします。", ["retention"])]
+NEW = [("第1条（利用目的）", ["purpose"]),
+       ("当社は、商品の配送およびアフターサービスのために個人情報を利用します。", ["purpose"]),
+       ("不要となった個人情報は、速やかに削除・廃棄いたします。", ["retention"]),
+       ("当社は、個人データを共同利用します。", ["third_party"])]
+
+
+def test_diff_finds_added_removed_and_reworded_clauses_by_category():
+    result = diff(frame("old", OLD), frame("new", NEW))
+    kinds = {(c.kind, (c.old or c.new)["text"]) for c in result.changes}
+    assert kinds == {("reworded", OLD[1][0]), ("removed", OLD[2][0]), ("added", NEW[3][0])}
+    assert [c.new["text"] for c in result.changes if c.kind == "reworded"] == [NEW[1][0]]
+    assert result.unchanged == 2
+    groups = result.by_category()
+    assert [c.kind for c in groups["purpose"]] == ["reworded"]
+    assert [c.kind for c in groups["security"]] == ["removed"] and [c.kind for c in groups["third_party"]] == ["added"]
+    assert result.counts().loc["third_party"].to_dict() == {"added": 1, "removed": 0, "reworded": 0}
+    assert {"id": "joint_use", "name": "共同利用", "old": NOT_STATED, "new": PRESENT} in result.coverage
+    html = result.to_html()
+    assert "<del" in html and "<ins" in html and "jp-category" in html
+    # a strict threshold turns the rewording into a removal and an addition
+    strict = diff(frame("old", OLD), frame("new", NEW), threshold=0.99)
+    assert sorted(c.kind for c in strict.changes) == ["added", "added", "removed", "removed"]
+
+
+# -- command line -----------------------------------------------------------------------------------
+def test_cli_report_json_single_html_and_bad_extension(tmp_path, linear_model, seed_policy, capsys):
+    out = tmp_path / "r.json"
+    assert main(["report", str(seed_policy), "-o", str(out), "--model", str(linear_model)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    policy = data["policies"][0]
+    text = seed_policy.read_text(encoding="utf-8")
+    assert [i["id"] for i in policy["items"]] == [item.id for item in CHECKLIST] == [c["id"] for c in data["checklist"]]
+    assert all(text[e["start"]:e["end"]] == e["text"] for i in policy["items"] for e in i["evidence"])
+    assert policy["missing"] == [i["id"] for i in policy["items"] if i["status"] == MISSING]
+    assert data["summary"]["policies"] == 1 and data["errors"] == []
+
+    page = tmp_path / "r.html"
+    assert main(["report", str(seed_policy), "-o", str(page), "--model", str(linear_model)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    assert not re.search(r"<(script|link|img|iframe)\b|(src|href)=\"(https?:)?//", html)  # self-contained
+    assert not list(tmp_path.glob("*.tmp"))
+
+    capsys.readouterr()
+    assert main(["report", str(seed_policy), "-o", str(tmp_path / "r.pdf")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_cli_report_over_a_folder_writes_pages_an_index_and_reports_bad_inputs(
+        tmp_path, linear_model, seed_policy, capsys):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copy(seed_policy, folder / "a.txt")
+    (folder / "b.txt").write_text("第1条（利用目的）\n当社は、商品の配送のために個人情報を利用します。\n",
+                                  encoding="utf-8")
+    (folder / "empty.txt").write_text("  \n", encoding="utf-8")
+    index = tmp_path / "out" / "index.html"
+    code = main(["report", str(folder), str(tmp_path / "missing.txt"), "-o", str(index), "--model", str(linear_model)])
+    err = capsys.readouterr().err
+    assert code == 1 and "empty.txt" in err and "missing.txt" in err
+    soup = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser")
+    links = [a["href"] for a in soup.select("table.jp-summary a")]
+    assert len(links) == 2 and all((index.parent / link).is_file() for link in links)
+    assert len(soup.select("tr.jp-policy")) == 2 and soup.select("svg.jp-chart")
+    assert "missing.txt" in soup.get_text()
+
+
+def test_cli_diff_outputs_and_exit_codes(tmp_path, linear_model, capsys):
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("\n".join(t for t, _ in OLD) + "\n", encoding="utf-8")
+    new.write_text("\n".join(t for t, _ in NEW) + "\n", encoding="utf-8")
+    model = ["--model", str(linear_model)]
+    assert main(["diff", str(old), str(new), *model]) == 0
+    listing = capsys.readouterr().out
+    assert "~ #1→#1" in listing and "+ #3 当社は、個人データを共同利用します。" in listing
+    assert main(["diff", str(old), str(new), "-o", str(tmp_path / "d.json"), *model]) == 0
+    data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert sorted(c["kind"] for c in data["changes"]) == ["added", "removed", "reworded"] and data["unchanged"] == 2
+    assert main(["diff", str(old), str(new), "-o", str(tmp_path / "d.html"), *model]) == 0
+    assert "<del" in (tmp_path / "d.html").read_text(encoding="utf-8")
+    assert main(["diff", str(old), str(tmp_path / "nope.txt"), *model]) == 1
+    assert "nope.txt" in capsys.readouterr().err
+
+
+# -- a real browser --------------------------------------------------------------------------------
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_report_renders_in_headless_chromium(tmp_path, linear_model, seed_policy):
+    page = tmp_path / "report.html"
+    assert main(["report", str(seed_policy), "-o", str(page), "--model", str(linear_model)]) == 0
+    labeled = sum(1 for labels in jprivacy.load(linear_model).tag(seed_policy)["labels"] if labels)
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = BeautifulSoup(result.stdout, "html.parser")
+    assert dom.select_one("h2").get_text() == str(seed_policy)
+    items = dom.select("table.jp-checklist tr.jp-item")
+    assert [tr["data-item"] for tr in items] == [item.id for item in CHECKLIST]
+    assert all(tr["data-status"] in (PRESENT, MISSING, NOT_STATED) for tr in items)
+    assert len(dom.select(f"mark.{LABELED}")) == labeled > 0
+    assert dom.select_one("svg.jp-chart rect") is not None
