@@ -76,3 +76,18 @@ def test_missing_base_model_gives_one_clear_error(tmp_path):
     assert result.returncode == 2
     assert "nobody/not-a-model" in result.stderr and "--base-model" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_torchrun_with_two_processes_trains_once_and_writes_one_folder(tmp_path, tiny_base_model):
+    """The multi-GPU path (torchrun → DistributedDataParallel), here with two CPU processes."""
+    out = tmp_path / "model"
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+         "-m", "jprivacy.cli", "train", "--backend", "transformer", "--base-model", str(tiny_base_model),
+         "--max-steps", "2", "--batch-size", "8", "--max-length", "32", "--output", str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count(f"saved {out}") == 1  # only the first rank scores and writes
+    card = json.loads((out / CARD).read_text())
+    assert card["backend"] == "transformer" and "test" in card["metrics"]
+    assert jprivacy.load(out).classify(TEXTS)[0]["scores"].keys() == set(jprivacy.LABELS)

@@ -14,6 +14,7 @@ from jprivacy.model_folder import ModelCard
 
 from .metrics import multi_hot, report
 from .thresholds import tune
+from .transformer import is_main_process
 
 
 def split_arrays(frame, split: str):
@@ -67,8 +68,11 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
 
 def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
                 settings: dict | None = None, base_model: str | None = None, threshold_folds: int = 0,
-                log=print) -> ModelCard:
+                log=print) -> ModelCard | None:
     """Train a model folder and score it on the test split.
+
+    In a distributed run (``torchrun`` / ``accelerate launch``) every rank trains, and only the
+    first scores and writes the folder; the others return None.
 
     By default: fit on the train split, tune thresholds on validation (where the transformer
     backend also early-stops).  With ``threshold_folds=K`` (backends without early stopping):
@@ -93,6 +97,8 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
         tuned_on = "validation"
     seconds = time.perf_counter() - started
+    if not is_main_process():
+        return None
     test_probs = model.predict_proba(test[0], test[1])
     metrics = {"test": report(test[2], (test_probs >= thresholds).astype(np.float32)),
                "train_seconds": round(seconds, 1)}

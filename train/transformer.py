@@ -8,6 +8,7 @@ Runs on CPU, on one GPU, or on several through ``accelerate launch`` / ``torchru
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 
@@ -79,6 +80,11 @@ class ClauseDataset:
         return item
 
 
+def is_main_process() -> bool:
+    """False on every rank but the first of a ``torchrun`` / ``accelerate launch`` run."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def _macro_f1(eval_pred) -> dict:
     from sklearn.metrics import f1_score
 
@@ -111,6 +117,8 @@ def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None
     eval_set = ClauseDataset(tokenizer, *validation, config.max_length) if validation else None
     steps_per_epoch = max(1, -(-len(train_set) // config.batch_size))
     total = config.max_steps if config.max_steps > 0 else int(steps_per_epoch * config.epochs)
+    # in a distributed run only the first rank saves checkpoints and loads the best one back
+    # (the others say they cannot find it); only its model is kept, by train_model
     with tempfile.TemporaryDirectory(prefix="jprivacy-train-") as scratch:
         args = TrainingArguments(
             output_dir=scratch, seed=config.seed, data_seed=config.seed,
