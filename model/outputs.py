@@ -227,8 +227,11 @@ class RecordWriter:
 
 def write_json_atomic(path: str | Path, data) -> None:
     path = Path(path)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if _LONE_SURROGATE.search(text):  # e.g. a file name that is not UTF-8: keep them as \\udXXX escapes
+        text = json.dumps(data, indent=2)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 

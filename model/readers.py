@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import charset_normalizer
-from bs4 import BeautifulSoup, NavigableString
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, XMLParsedAsHTMLWarning
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -34,13 +35,15 @@ _BLOCK_TAGS = ["address", "article", "aside", "blockquote", "caption", "dd", "di
                "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
                "ul", "details", "summary"]
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # line breaks, controls, undecodable bytes
 
 
 class ReadError(Exception):
     """An input that cannot be read; ``str()`` is a one-line message naming it."""
 
     def __init__(self, doc: str, reason: str):
-        super().__init__(f"{doc}: {reason}")
+        shown = _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], doc)  # a name with "\n" stays one line
+        super().__init__(f"{shown}: {reason}")
         self.doc = doc
         self.reason = reason
 
@@ -81,12 +84,16 @@ def decode(data: bytes, doc: str = "<bytes>") -> str:
 
 
 _HEADING_MARK = "\ue000"  # a private-use character: not whitespace, never visible
+_HEADING_MARKS = re.compile(f"{_HEADING_MARK}([1-6])\\s*")  # a mark, its level, the space after it
 
 
 def html_to_text(html: str) -> tuple[str, dict[int, int]]:
     """Visible text of an HTML page, one line per heading, paragraph, list item and table row,
     and the heading lines with their levels."""
-    soup = BeautifulSoup(html.replace(_HEADING_MARK, ""), "lxml")
+    with warnings.catch_warnings():  # a page holding just a URL, or XHTML, is parsed without a lecture
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(clean_text(html).replace(_HEADING_MARK, ""), "lxml")  # lxml refuses lone surrogates
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     for level in range(1, 7):
@@ -103,13 +110,12 @@ def html_to_text(html: str) -> tuple[str, dict[int, int]]:
     lines = [" ".join(line.split()) for line in soup.get_text().split("\n")]
     text_lines, headings = [], {}
     for line in filter(None, lines):
-        if _HEADING_MARK in line:
-            mark = line.index(_HEADING_MARK)
-            level = int(line[mark + 1])
-            line = (line[:mark] + line[mark + 2:]).strip()
+        levels = _HEADING_MARKS.findall(line)  # several in a table row with headings in its cells
+        if levels:
+            line = _HEADING_MARKS.sub("", line).strip()
             if not line:
                 continue
-            headings[len(text_lines)] = level
+            headings[len(text_lines)] = int(levels[0])
         text_lines.append(line)
     return "\n".join(text_lines), headings
 

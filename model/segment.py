@@ -10,6 +10,7 @@ into items.  Every clause knows the heading path (``section``) it sits under.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import accumulate
 from typing import Iterable, Iterator, Mapping, NamedTuple
 
@@ -98,12 +99,18 @@ def _is_table_row(line: str) -> bool:
     return len(cells) >= 2 and max(map(len, cells)) <= 300
 
 
+@lru_cache(maxsize=1)
+def _indent(line: str) -> int:
+    """Length of the whitespace ``line`` starts with (cached for the line being split: asked at every marker)."""
+    return len(line) - len(line.lstrip())
+
+
 def _marker_at(line: str, i: int) -> re.Match | None:
     """The list marker starting at ``i``, if ``i`` is at line start or after whitespace."""
     if i > 0 and not line[i - 1].isspace():
         return None
     match = _MARKER.match(line, i)
-    if match and match.lastgroup in _LINE_START_ONLY and line[:i].strip():
+    if match and match.lastgroup in _LINE_START_ONLY and i > _indent(line):
         return None  # "- item" and "8　見出し" are markers only at line start
     return match
 
