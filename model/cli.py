@@ -41,8 +41,9 @@ def _output_error(output: str | None, err: OSError) -> UsageError:
     if isinstance(err, BrokenPipeError):  # the reader went away: say so once, not at exit again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     where = output if output not in (None, "-") else "stdout"
+    resumable = where != "stdout" and Path(where + ".partial").is_file()
     return UsageError(f"{where}: cannot write the output ({err.strerror or err})"
-                      + ("; rerun with --resume to finish" if where != "stdout" else ""))
+                      + ("; rerun with --resume to finish" if resumable else ""))
 
 
 def summary_table(counts: dict[str, dict[str, int]]) -> str:

@@ -8,6 +8,7 @@ headings, paragraphs, list items and table rows on lines of their own.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
@@ -160,16 +161,23 @@ def read_document(path: str | Path) -> Document:
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[str | ReadError]:
     """Yield policy file paths from files and folders (recursively, sorted), or a ReadError
-    for a folder that holds no policy files."""
+    for a folder that holds no policy files.  A file named twice (say, a folder and a file in
+    it) is yielded once, where it first comes."""
+    seen: set[str] = set()
     for path in paths:
         if str(path) != STDIN and Path(path).is_dir():
             files = sorted(p for p in Path(path).rglob("*")
                            if p.is_file() and p.suffix.lower() in POLICY_SUFFIXES)
             if not files:
                 yield ReadError(str(path), "folder holds no policy files (.txt, .md, .html, .htm)")
-            yield from (str(f) for f in files)
+            candidates = [str(f) for f in files]
         else:
-            yield str(path)
+            candidates = [str(path)]
+        for candidate in candidates:
+            key = candidate if candidate == STDIN else os.path.realpath(candidate)
+            if key not in seen:
+                seen.add(key)
+                yield candidate
 
 
 def iter_documents(paths: Iterable[str | Path]) -> Iterator[Document | ReadError]:

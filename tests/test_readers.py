@@ -1,8 +1,10 @@
 """Readers: encodings, HTML, folders, stdin and bad input."""
 
+from pathlib import Path
+
 import pytest
 
-from jprivacy.readers import ReadError, decode, html_to_text, iter_documents, read_document
+from jprivacy.readers import ReadError, decode, expand_paths, html_to_text, iter_documents, read_document
 
 TEXT = "第1条（個人情報の取得）\n当社は、氏名及び住所を取得します。\n"
 
@@ -68,3 +70,11 @@ def test_folders_are_read_recursively(tmp_path):
     (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG")
     docs = list(iter_documents([tmp_path]))
     assert sorted(d.doc.split("/")[-1] for d in docs) == ["x.md", "y.html"]
+
+
+def test_a_file_named_twice_is_read_once(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "a" / "y.txt").write_text(TEXT, encoding="utf-8")
+    paths = list(expand_paths([tmp_path / "a" / "y.txt", tmp_path / "a", f"{tmp_path}/a/../a/x.txt"]))
+    assert [Path(p).name for p in paths] == ["y.txt", "x.txt"]

@@ -152,3 +152,5 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, polic
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"jprivacy tag: {out}: cannot write the output (")
     assert not out.exists()
+    if case == "parent is a file":  # nothing was written, so there is nothing to resume
+        assert "--resume" not in lines[0]
