@@ -70,7 +70,7 @@ def build_base_model(folder: Path) -> None:
     BertForSequenceClassification(config).eval().save_pretrained(folder, safe_serialization=True)
     ModelCard(backend="transformer", labels=list(LABELS), thresholds={n: 0.5 for n in LABELS},
               settings={"base_model": "random weights, tohoku v3 shape", "max_length": MAX_LENGTH,
-                        "batch_size": 32}).write(folder)
+                        "inference_batch_size": 32}).write(folder)
 
 
 def flops_per_clause(tokens: int) -> float:

@@ -87,7 +87,7 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str) ->
         quantize_onnx_int8(fp32_file, int8_file)
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
-    return {"batch_size": backend.inference_batch_size, "max_length": backend.config.max_length,
+    return {"inference_batch_size": backend.inference_batch_size, "max_length": backend.config.max_length,
             "precision": precision}
 
 

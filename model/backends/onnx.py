@@ -25,9 +25,9 @@ class OnnxBackend(Backend):
     name = "onnx"
     files = (MODEL_FILE, "tokenizer_config.json")
 
-    def __init__(self, batch_size: int = 32, max_length: int = 192, precision: str = "fp32",
+    def __init__(self, inference_batch_size: int = 32, max_length: int = 192, precision: str = "fp32",
                  exported_from: str | None = None):
-        self.inference_batch_size = batch_size
+        self.inference_batch_size = inference_batch_size
         self.max_length = max_length
         self.precision = precision
         self.exported_from = exported_from
@@ -53,7 +53,7 @@ class OnnxBackend(Backend):
     def save(self, folder: Path) -> dict:
         shutil.copyfile(self.folder / MODEL_FILE, folder / MODEL_FILE)
         self.tokenizer.save_pretrained(folder)
-        return {"batch_size": self.inference_batch_size, "max_length": self.max_length,
+        return {"inference_batch_size": self.inference_batch_size, "max_length": self.max_length,
                 "precision": self.precision, "exported_from": self.exported_from}
 
     @classmethod

@@ -100,13 +100,15 @@ class TransformerBackend(Backend):
     name = "transformer"
     files = ("config.json", "model.safetensors", "tokenizer_config.json")
 
-    def __init__(self, batch_size: int = 32, precision: str = "fp32", **config):
+    def __init__(self, inference_batch_size: int = 32, precision: str = "fp32", **config):
+        """``config`` holds the fields of :class:`~jprivacy.train.transformer.TrainConfig`
+        (``batch_size`` among them is the training batch)."""
         from jprivacy.train.transformer import TrainConfig
 
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.config = TrainConfig(**{k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
-        self.inference_batch_size = batch_size
+        self.inference_batch_size = inference_batch_size
         self.precision = precision
         self.tokenizer = None
         self.model = None
@@ -140,7 +142,8 @@ class TransformerBackend(Backend):
     def save(self, folder: Path) -> dict:
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
-        return {**self.config.to_dict(), "batch_size": self.inference_batch_size, "precision": self.precision}
+        return {**self.config.to_dict(), "inference_batch_size": self.inference_batch_size,
+                "precision": self.precision}
 
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "TransformerBackend":
