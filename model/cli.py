@@ -76,6 +76,12 @@ def cmd_tag(args) -> int:
             if skipped:
                 print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
             bar = _progress(total=len(inputs))
+
+            def document_done():
+                rate = n_clauses / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(clauses_per_s=f"{rate:.0f}", refresh=False)
+                bar.update(1)
+
             current = None
             for item in tagger.iter_records(inputs):
                 if isinstance(item, ReadError):
@@ -85,7 +91,7 @@ def cmd_tag(args) -> int:
                 if item["doc"] != current:
                     if current is not None:
                         writer.end_document()
-                        bar.update(1)
+                        document_done()
                     current = item["doc"]
                     counts[current] = {"clauses": 0, **{name: 0 for name in LABELS}}
                 writer.write(item)
@@ -96,7 +102,7 @@ def cmd_tag(args) -> int:
                 if n_clauses % 512 == 0:
                     bar.set_postfix(clauses_per_s=f"{n_clauses / (time.perf_counter() - started):.0f}")
             if current is not None:
-                bar.update(1)
+                document_done()
             bar.close()
     except OSError as err:
         raise _output_error(args.output, err) from None

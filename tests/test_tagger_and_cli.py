@@ -95,3 +95,51 @@ def test_tag_many_accounts_for_every_input(tmp_path, linear_model, seed_policy):
     frame, errors = jprivacy.load(linear_model).tag_many([seed_policy, tmp_path / "missing.txt"])
     assert isinstance(frame, pd.DataFrame) and frame["doc"].nunique() == 1
     assert [e.doc for e in errors] == [str(tmp_path / "missing.txt")]
+
+
+def test_cli_tag_shows_progress_on_a_terminal_and_none_in_a_pipe(tmp_path, linear_model, seed_policy):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    piped = run("tag", seed_policy, "--model", linear_model, "-o", tmp_path / "piped.jsonl")
+    assert piped.returncode == 0 and "\r" not in piped.stderr and "doc/s" not in piped.stderr
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    with subprocess.Popen([sys.executable, "-m", "jprivacy.cli", "tag", str(seed_policy), "--model",
+                           str(linear_model), "-o", str(tmp_path / "tty.jsonl")],
+                          stdout=subprocess.DEVNULL, stderr=slave) as process:
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closes when the command exits
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(master)
+    assert process.returncode == 0
+    text = shown.decode("utf-8", "replace")
+    assert "100%" in text and "1/1" in text and "doc/s" in text and "clauses_per_s=" in text
+
+
+def test_policy_grouped_kfold_reports_mean_and_sd(small_corpus):
+    from jprivacy.train import cross_validate
+
+    result = cross_validate(3, labeled=small_corpus, log=lambda m: None)
+    assert len(result["folds"]) == 3
+    folds = [fold["macro"]["f1"] for fold in result["folds"]]
+    assert result["macro"]["mean"] == pytest.approx(sum(folds) / 3)
+    assert result["macro"]["sd"] > 0 and 0.3 < result["macro"]["mean"] <= 1
+
+
+def test_thresholds_tuned_by_kfold_are_recorded_in_the_card(tmp_path, small_corpus):
+    from jprivacy.train import train_model
+
+    card = train_model(tmp_path / "m", labeled=small_corpus, threshold_folds=3, log=lambda m: None)
+    assert "3-fold" in card.training_data["thresholds_tuned_on"]
+    assert jprivacy.load(tmp_path / "m").thresholds.tolist() == pytest.approx(list(card.thresholds.values()))

@@ -92,3 +92,13 @@ def test_torchrun_with_two_processes_trains_once_and_writes_one_folder(tmp_path,
     card = json.loads((out / CARD).read_text())
     assert card["backend"] == "transformer" and "test" in card["metrics"]
     assert jprivacy.load(out).classify(TEXTS)[0]["scores"].keys() == set(jprivacy.LABELS)
+
+
+def test_policy_grouped_kfold_runs_with_the_transformer_backend(small_corpus, tiny_base_model):
+    from jprivacy.train import cross_validate
+
+    settings = {"base_model": str(tiny_base_model), "max_steps": 2, "batch_size": 8, "max_length": 32}
+    lines = []
+    result = cross_validate(2, backend="transformer", labeled=small_corpus, settings=settings, log=lines.append)
+    assert len(result["folds"]) == 2 and 0 <= result["macro"]["mean"] <= 1
+    assert lines[-1].startswith("2-fold by policy: macro-F1") and "±" in lines[-1]
