@@ -99,6 +99,8 @@ def test_policy_grouped_kfold_runs_with_the_transformer_backend(small_corpus, ti
 
     settings = {"base_model": str(tiny_base_model), "max_steps": 2, "batch_size": 8, "max_length": 32}
     lines = []
-    result = cross_validate(2, backend="transformer", labeled=small_corpus, settings=settings, log=lines.append)
-    assert len(result["folds"]) == 2 and 0 <= result["macro"]["mean"] <= 1
-    assert lines[-1].startswith("2-fold by policy: macro-F1") and "±" in lines[-1]
+    result = cross_validate(3, backend="transformer", labeled=small_corpus, settings=settings, log=lines.append)
+    assert len(result["folds"]) == 3 and 0 <= result["macro"]["mean"] <= 1
+    assert lines[-1].startswith("3-fold by policy: macro-F1") and "±" in lines[-1]
+    with pytest.raises(ValueError, match="at least 3 folds"):
+        cross_validate(2, backend="transformer", labeled=small_corpus, settings=settings)

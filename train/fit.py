@@ -28,6 +28,8 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
 
     Returns per-fold scores and the mean ± sd of macro- and micro-F1.
     """
+    if k < 3:
+        raise ValueError(f"k-fold needs at least 3 folds (one tests, one tunes thresholds, the rest train), not {k}")
     frame = load_frame(labeled)
     docs = sorted(frame["doc"].unique())
     np.random.default_rng(13).shuffle(docs)
@@ -80,6 +82,8 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     validation together, then fit on both.  ``settings`` are the backend's constructor
     arguments (for the transformer backend, the fields of ``TrainConfig``).
     """
+    if threshold_folds == 1 or threshold_folds < 0:
+        raise ValueError(f"threshold folds must be 2 or more (or 0 for the validation split), not {threshold_folds}")
     frame = load_frame(labeled)
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
     model = backend_class(backend)(**(settings or {}))
