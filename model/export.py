@@ -22,7 +22,7 @@ import torch
 
 from .backends.onnx import MODEL_FILE
 from .backends.transformer import TransformerBackend
-from .model_folder import CARD, ModelCard, ModelFolderError, check_files
+from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files
 
 RUNTIMES = ("onnx", "torch")
 AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
@@ -63,6 +63,7 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
                            metrics={"source_model": card.metrics}, versions={})
         exported.settings["exported_from"] = str(source.resolve())
         exported.write(staging)
+        share_like_other_files(staging)
         if output.exists():
             output.rmdir()
         os.replace(staging, output)

@@ -77,6 +77,19 @@ def check_files(folder: Path, required: tuple[str, ...]) -> None:
         raise ModelFolderError(f"{folder}: missing file(s) {', '.join(missing)}")
 
 
+def share_like_other_files(folder: Path) -> None:
+    """Give the private (0600) files of ``folder`` the permissions the umask gives new files.
+
+    safetensors writes its files private, which would hide a model folder from the other
+    users of a shared disk, such as the workers of a cluster.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mode & 0o777 == 0o600:
+            path.chmod(0o666 & ~umask)
+
+
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for dist in ("jprivacy", "scikit-learn", "torch", "transformers", "fugashi", "unidic-lite"):

@@ -1,6 +1,7 @@
 """Model folders describe themselves and never run code when loaded."""
 
 import json
+import os
 import pickle
 import shutil
 
@@ -29,6 +30,14 @@ def test_card_describes_the_model(linear_model):
     assert card["backend"] == "linear" and card["labels"] == list(jprivacy.LABELS)
     assert set(card["thresholds"]) == set(jprivacy.LABELS) and "test" in card["metrics"]
     assert card["versions"]["scikit-learn"] and card["training_data"]["splits"]["train"]["policies"] > 0
+
+
+def test_model_files_are_as_readable_as_other_new_files(linear_model, tiny_transformer):
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in (linear_model, tiny_transformer):
+        for path in folder.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
 
 
 def test_saved_model_predicts_the_same_after_reload(linear_model, copy_of):

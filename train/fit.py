@@ -10,7 +10,7 @@ import numpy as np
 from jprivacy.backends import backend_class
 from jprivacy.data import LABELED, load_frame
 from jprivacy.labels import LABELS
-from jprivacy.model_folder import ModelCard
+from jprivacy.model_folder import ModelCard, share_like_other_files
 
 from .metrics import multi_hot, report
 from .thresholds import tune
@@ -120,6 +120,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
                        "thresholds_tuned_on": tuned_on, "metrics_on": "test"},
         metrics=metrics)
     card.write(output)
+    share_like_other_files(output)
     log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "
         f"micro-F1 {metrics['test']['micro']['f1']:.3f}, {seconds:.1f}s)")
     return card
