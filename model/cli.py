@@ -36,12 +36,13 @@ def _report_errors(errors: list[ReadError], errors_file: str | None) -> None:
             raise UsageError(f"{errors_file}: cannot write the errors file ({err.strerror or err})") from None
 
 
-def _output_error(output: str | None, err: OSError) -> UsageError:
-    """One line for an output that cannot be written (full disk, no permission, closed pipe)."""
+def _output_error(output: str | None, err: OSError, resumable: bool = False) -> UsageError:
+    """One line for an output that cannot be written (full disk, no permission, closed pipe);
+    ``resumable`` outputs (``tag``'s) suggest --resume when a partial output is there."""
     if isinstance(err, BrokenPipeError):  # the reader went away: say so once, not at exit again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     where = output if output not in (None, "-") else "stdout"
-    resumable = where != "stdout" and Path(where + ".partial").is_file()
+    resumable = resumable and where != "stdout" and Path(where + ".partial").is_file()
     return UsageError(f"{where}: cannot write the output ({err.strerror or err})"
                       + ("; rerun with --resume to finish" if resumable else ""))
 
@@ -105,7 +106,7 @@ def cmd_tag(args) -> int:
                 document_done()
             bar.close()
     except OSError as err:
-        raise _output_error(args.output, err) from None
+        raise _output_error(args.output, err, resumable=True) from None
     seconds = time.perf_counter() - started
     if args.summary:
         print(summary_table(counts), file=sys.stderr)
@@ -266,9 +267,17 @@ def cmd_diff(args) -> int:
 
 
 def cmd_train(args) -> int:
+    from dataclasses import fields
+
     from jprivacy.train import cross_validate, train_model
+    from jprivacy.train.fit import check_folds
     from jprivacy.train.transformer import BaseModelError, TrainConfig
 
+    check_folds(args.kfold, args.threshold_folds)
+    if args.backend == "linear":
+        given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only for --backend transformer")
     settings = TrainConfig.from_args(args).to_dict() if args.backend == "transformer" else {}
     log = lambda message: print(message, file=sys.stderr)  # noqa: E731
     try:
@@ -431,7 +440,8 @@ def main(argv=None) -> int:
         print(f"jprivacy {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted; rerun with --resume to finish", file=sys.stderr)
+        resumable = args.command == "tag" and getattr(args, "output", None) not in (None, "-")
+        print("interrupted" + ("; rerun with --resume to finish" if resumable else ""), file=sys.stderr)
         return 130
 
 

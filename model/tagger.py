@@ -171,6 +171,6 @@ def load(model: str | Path | None = None, batch_size: int = 256) -> Tagger:
     check_files(folder, cls.files)
     try:
         backend = cls.load(folder, card.settings)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, TypeError) as err:
         raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
     return Tagger(backend, card, folder, batch_size)

@@ -48,7 +48,7 @@ def tiny_transformer(tmp_path_factory, small_corpus, tiny_base_model):
     from jprivacy.train import train_model
 
     folder = tmp_path_factory.mktemp("tiny-transformer")
-    settings = {"base_model": str(tiny_base_model), "max_steps": 6, "batch_size": 16, "max_length": 48}
+    settings = {"base_model": str(tiny_base_model), "max_steps": 6, "batch_size": 8, "max_length": 48}
     train_model(folder, backend="transformer", labeled=small_corpus, settings=settings, log=lambda m: None)
     return folder
 

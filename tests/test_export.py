@@ -33,6 +33,9 @@ def test_onnx_fp32_export_is_a_self_describing_folder_with_the_same_scores(tiny_
     exported, reference = jprivacy.load(out), jprivacy.load(tiny_transformer)
     np.testing.assert_allclose(exported.predict_proba(*clauses), reference.predict_proba(*clauses), atol=1e-5)
     assert exported.predict_proba([], []).shape == (0, len(jprivacy.LABELS))
+    card["settings"]["batch_size"] = card["settings"].pop("inference_batch_size")  # as older cards name it
+    (out / CARD).write_text(json.dumps(card))
+    assert jprivacy.load(out).backend.inference_batch_size == 32
 
 
 def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, clauses):

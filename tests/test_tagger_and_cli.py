@@ -127,6 +127,18 @@ def test_cli_tag_shows_progress_on_a_terminal_and_none_in_a_pipe(tmp_path, linea
     assert "100%" in text and "1/1" in text and "doc/s" in text and "clauses_per_s=" in text
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--output", "m", "--base-model", "x"], "--base-model: only for --backend transformer"),
+    (["--kfold", "2"], "at least 3 folds"),
+    (["--output", "m", "--threshold-folds", "1"], "2 or more"),
+    (["--kfold", "1000"], "1000 folds but only"),
+])
+def test_cli_train_refuses_settings_it_would_ignore_or_cannot_use(tmp_path, args, message):
+    result = run("train", *[str(tmp_path / "m") if a == "m" else a for a in args])
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "m").exists()
+
+
 def test_policy_grouped_kfold_reports_mean_and_sd(small_corpus):
     from jprivacy.train import cross_validate
 

@@ -26,7 +26,7 @@ def test_fine_tuned_folder_describes_itself_and_holds_no_pickles(tiny_transforme
     card = json.loads((tiny_transformer / CARD).read_text())
     assert card["backend"] == "transformer" and card["base_model"]
     assert card["settings"]["max_steps"] == 6 and "test" in card["metrics"]
-    assert card["settings"]["batch_size"] == 16 and card["settings"]["inference_batch_size"] == 32
+    assert card["settings"]["batch_size"] == 8 and card["settings"]["inference_batch_size"] == 32  # not defaults
     assert (tiny_transformer / "model.safetensors").exists()
     assert not list(tiny_transformer.glob("*.bin")) and not list(tiny_transformer.glob("*.pkl"))
 

@@ -17,6 +17,16 @@ from .thresholds import tune
 from .transformer import is_main_process
 
 
+def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None = None) -> None:
+    """Refuse fold counts that would leave a fold with nothing to train on, tune or test (ValueError)."""
+    if kfold and kfold < 3:
+        raise ValueError(f"k-fold needs at least 3 folds (one tests, one tunes thresholds, the rest train), not {kfold}")
+    if threshold_folds and threshold_folds < 2:
+        raise ValueError(f"threshold folds must be 2 or more (or 0 for the validation split), not {threshold_folds}")
+    if policies is not None and max(kfold, threshold_folds) > policies:
+        raise ValueError(f"{max(kfold, threshold_folds)} folds but only {policies} policies to spread over them")
+
+
 def split_arrays(frame, split: str):
     part = frame[frame["split"] == split]
     return part["text"].tolist(), part["section"].fillna("").tolist(), multi_hot(part["labels"])
@@ -28,10 +38,9 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
 
     Returns per-fold scores and the mean ± sd of macro- and micro-F1.
     """
-    if k < 3:
-        raise ValueError(f"k-fold needs at least 3 folds (one tests, one tunes thresholds, the rest train), not {k}")
     frame = load_frame(labeled)
     docs = sorted(frame["doc"].unique())
+    check_folds(kfold=k, policies=len(docs))
     np.random.default_rng(13).shuffle(docs)
     folds = [set(docs[i::k]) for i in range(k)]
     results = []
@@ -82,9 +91,9 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     validation together, then fit on both.  ``settings`` are the backend's constructor
     arguments (for the transformer backend, the fields of ``TrainConfig``).
     """
-    if threshold_folds == 1 or threshold_folds < 0:
-        raise ValueError(f"threshold folds must be 2 or more (or 0 for the validation split), not {threshold_folds}")
     frame = load_frame(labeled)
+    check_folds(threshold_folds=threshold_folds,
+                policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
     model = backend_class(backend)(**(settings or {}))
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from jprivacy.data import POLICIES, policy_files
+from jprivacy.model_folder import share_like_other_files
 from jprivacy.readers import ReadError, iter_documents
 
 from .config import FlagConfig
@@ -122,6 +123,7 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
         Trainer(model=model, args=args, train_dataset=Lines(), data_collator=collator,
                 processing_class=tokenizer).train()
     model.save_pretrained(output, safe_serialization=True)
+    share_like_other_files(output)
     tokenizer.save_pretrained(output)
     log(f"saved pretrained model to {output}")
     return output

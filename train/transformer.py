@@ -115,7 +115,8 @@ def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None
 
     train_set = ClauseDataset(tokenizer, *train, config.max_length)
     eval_set = ClauseDataset(tokenizer, *validation, config.max_length) if validation else None
-    steps_per_epoch = max(1, -(-len(train_set) // config.batch_size))
+    processes = int(os.environ.get("WORLD_SIZE", "1"))  # --batch-size is per process
+    steps_per_epoch = max(1, -(-len(train_set) // (config.batch_size * processes)))
     total = config.max_steps if config.max_steps > 0 else int(steps_per_epoch * config.epochs)
     # in a distributed run only the first rank saves checkpoints and loads the best one back
     # (the others say they cannot find it); only its model is kept, by train_model

@@ -61,6 +61,9 @@ class OnnxBackend(Backend):
         import onnxruntime
         from transformers import AutoTokenizer
 
+        settings = dict(settings)
+        if "batch_size" in settings:  # the name older cards used
+            settings.setdefault("inference_batch_size", settings.pop("batch_size"))
         backend = cls(**settings)
         backend.folder = folder
         options = onnxruntime.SessionOptions()
