@@ -5,8 +5,7 @@
 For each size (in MB of UTF-8) a policy of ordinary lines is written by mixing the real policy
 texts of ``data/policies`` (``.txt`` and ``.md``, shuffled, repeated) until it is that large.
 The real ``jprivacy tag POLICY -o OUT.jsonl`` command then runs on it in a child process; its
-peak resident memory is the child's own ``ru_maxrss`` (from ``os.wait4``), cross-checked against
-``VmHWM`` sampled from ``/proc/PID/status`` while it runs.  Printed as a markdown table, with
+peak resident memory is the child's own ``ru_maxrss`` (from ``os.wait4``).  Printed as a markdown table, with
 the growth over the smallest size.
 
 The whole document text is held in memory while it is tagged (about 2 bytes per character of
@@ -25,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -54,37 +52,18 @@ def write_policy(path: Path, megabytes: float, seed: int = 0) -> int:
     return path.stat().st_size
 
 
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        return 0
-
-
 def measure(command: list[str]) -> dict:
     """Run ``command`` in a child process; its time and its own peak resident memory."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    sampled = [0]
-    done = threading.Event()
-
-    def sample():
-        while not done.wait(0.02):
-            sampled[0] = max(sampled[0], _vm_hwm_kb(child.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     stderr = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not every child's
     seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise RuntimeError(f"{' '.join(command)} exited {child.returncode}: {stderr.decode()[-2000:]}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "hwm_mb": sampled[0] / 1024}
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {stderr.decode()[-2000:]}")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def tag_command(policy: Path, output: Path, model: str | None) -> list[str]:
@@ -120,12 +99,12 @@ def main() -> None:
             print(f"# {size:g} MB: tag {tag}, read only {read}", file=sys.stderr, flush=True)
         base = rows[0][2]["peak_mb"]
         print(f"`jprivacy tag POLICY -o OUT.jsonl`, model: {args.model or 'bundled'}\n")
-        print(f"| input | clauses | seconds | clauses/s | peak RSS | VmHWM sampled | growth over {rows[0][0]:g} MB "
+        print(f"| input | clauses | seconds | clauses/s | peak RSS | growth over {rows[0][0]:g} MB "
               "| peak RSS of load + read only | tag − read only |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for size, nbytes, tag, read in rows:
             print(f"| {size:g} MB ({nbytes:,} bytes) | {tag['clauses']:,} | {tag['seconds']:.1f} "
-                  f"| {tag['clauses'] / tag['seconds']:,.0f} | {tag['peak_mb']:.0f} MB | {tag['hwm_mb']:.0f} MB "
+                  f"| {tag['clauses'] / tag['seconds']:,.0f} | {tag['peak_mb']:.0f} MB "
                   f"| {tag['peak_mb'] - base:+.0f} MB | {read['peak_mb']:.0f} MB "
                   f"| {tag['peak_mb'] - read['peak_mb']:+.0f} MB |")
     finally:

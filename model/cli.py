@@ -78,9 +78,12 @@ def cmd_tag(args) -> int:
                 print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
             bar = _progress(total=len(inputs))
 
-            def document_done():
+            def show_rate(refresh=True):
                 rate = n_clauses / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(clauses_per_s=f"{rate:.0f}", refresh=False)
+                bar.set_postfix(clauses_per_s=f"{rate:.0f}", refresh=refresh)
+
+            def document_done():
+                show_rate(refresh=False)  # the update right after redraws the bar
                 bar.update(1)
 
             current = None
@@ -100,8 +103,8 @@ def cmd_tag(args) -> int:
                 counts[current]["clauses"] += 1
                 for name in item["labels"]:
                     counts[current][name] += 1
-                if n_clauses % 512 == 0:
-                    bar.set_postfix(clauses_per_s=f"{n_clauses / (time.perf_counter() - started):.0f}")
+                if n_clauses % 512 == 0:  # within a long document too
+                    show_rate()
             if current is not None:
                 document_done()
             bar.close()

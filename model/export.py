@@ -63,7 +63,7 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
                            metrics={"source_model": card.metrics}, versions={})
         exported.settings["exported_from"] = str(source.resolve())
         exported.write(staging)
-        share_like_other_files(staging, [p.name for p in staging.iterdir()])  # all of it is new
+        share_like_other_files(staging)
         if output.exists():
             output.rmdir()
         os.replace(staging, output)

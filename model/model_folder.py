@@ -8,7 +8,6 @@ import platform
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
 
 from .labels import LABELS
 
@@ -78,18 +77,17 @@ def check_files(folder: Path, required: tuple[str, ...]) -> None:
         raise ModelFolderError(f"{folder}: missing file(s) {', '.join(missing)}")
 
 
-def share_like_other_files(folder: Path, names: Iterable[str] | None = None) -> None:
-    """Give the weights files (``*.safetensors``) of ``folder``, or the files ``names``, the
-    permissions the umask gives new files.
+def share_like_other_files(folder: Path) -> None:
+    """Give the weights files (``*.safetensors``) of ``folder`` the permissions the umask gives
+    new files.
 
     safetensors writes its files private (0600), which would hide a model folder from the
     other users of a shared disk, such as the workers of a cluster.
     """
     umask = os.umask(0)
     os.umask(umask)
-    for path in (folder / name for name in names) if names is not None else folder.glob("*.safetensors"):
-        if path.is_file():
-            path.chmod(0o666 & ~umask)
+    for path in folder.glob("*.safetensors"):
+        path.chmod(0o666 & ~umask)
 
 
 def library_versions() -> dict[str, str]:

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -23,9 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .labels import LABELS
+from .readers import LONE_SURROGATE, clean_text
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def output_format(path: str | Path | None) -> str:
@@ -65,17 +64,21 @@ def read_records(path: str | Path) -> list[dict]:
     return list(iter_records(path))
 
 
+def to_json(data, indent: int | None = None) -> str:
+    """JSON text that is valid UTF-8: lone surrogates (say, from a file name that is not UTF-8)
+    are kept as \\udXXX escapes, everything else is written as itself."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return json.dumps(data, indent=indent) if LONE_SURROGATE.search(text) else text
+
+
 def _json_line(record: dict) -> str:
-    line = json.dumps(record, ensure_ascii=False)
-    if _LONE_SURROGATE.search(line):  # not encodable as UTF-8: keep them as \\udXXX escapes
-        line = json.dumps(record)
-    return line + "\n"
+    return to_json(record) + "\n"
 
 
 def _without_surrogates(value):
     """``value`` with lone surrogates replaced by U+FFFD (CSV and Parquet cannot hold them)."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return clean_text(value)
     if isinstance(value, list):
         return [_without_surrogates(v) for v in value]
     if isinstance(value, dict):
@@ -226,13 +229,7 @@ class RecordWriter:
 
 
 def write_json_atomic(path: str | Path, data) -> None:
-    path = Path(path)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    if _LONE_SURROGATE.search(text):  # e.g. a file name that is not UTF-8: keep them as \\udXXX escapes
-        text = json.dumps(data, indent=2)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_text(path, to_json(data, indent=2) + "\n")
 
 
 def atomic_text(path: str | Path, text: str) -> None:

@@ -35,7 +35,7 @@ _BLOCK_TAGS = ["address", "article", "aside", "blockquote", "caption", "dd", "di
                "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
                "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
                "ul", "details", "summary"]
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # line breaks, controls, undecodable bytes
 
 
@@ -58,7 +58,7 @@ class Document:
 
 def clean_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD; one character for one, so offsets are kept."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def decode(data: bytes, doc: str = "<bytes>") -> str:

@@ -10,7 +10,6 @@ into items.  Every clause knows the heading path (``section``) it sits under.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import accumulate
 from typing import Iterable, Iterator, Mapping, NamedTuple
 
@@ -99,10 +98,7 @@ def _is_table_row(line: str) -> bool:
     return len(cells) >= 2 and max(map(len, cells)) <= 300
 
 
-@lru_cache(maxsize=1)
-def _indent(line: str) -> int:
-    """Length of the whitespace ``line`` starts with (cached for the line being split: asked at every marker)."""
-    return len(line) - len(line.lstrip())
+_LEADING_SPACE = re.compile(r"\s*")
 
 
 def _marker_at(line: str, i: int) -> re.Match | None:
@@ -110,7 +106,7 @@ def _marker_at(line: str, i: int) -> re.Match | None:
     if i > 0 and not line[i - 1].isspace():
         return None
     match = _MARKER.match(line, i)
-    if match and match.lastgroup in _LINE_START_ONLY and i > _indent(line):
+    if match and match.lastgroup in _LINE_START_ONLY and i > _LEADING_SPACE.match(line).end():
         return None  # "- item" and "8　見出し" are markers only at line start
     return match
 

@@ -18,7 +18,6 @@ from jprivacy.data import POLICIES
 from jprivacy.outputs import read_records
 
 JPRIVACY = shutil.which("jprivacy")
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def policies():
 def uninterrupted(tmp_path_factory, policies):
     """The records of an uninterrupted run, documents named by their file name."""
     out = tmp_path_factory.mktemp("uninterrupted") / "out.jsonl"
-    result = subprocess.run([JPRIVACY, "tag", *policies, "-o", out], capture_output=True, text=True, env=ENV)
+    result = subprocess.run([JPRIVACY, "tag", *policies, "-o", out], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return by_name(read_records(out))
 
@@ -68,7 +67,7 @@ def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, pol
     blocked.unlink()
     os.mkfifo(blocked)  # the run stops on it: reading it waits for a writer that writes nothing
     out, partial = tmp_path / "out.jsonl", tmp_path / "out.jsonl.partial"
-    child = subprocess.Popen([JPRIVACY, "tag", *paths, "-o", out, "--batch-size", "1"], env=ENV,
+    child = subprocess.Popen([JPRIVACY, "tag", *paths, "-o", out, "--batch-size", "1"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     writer, deadline = None, time.monotonic() + 120
     while writer is None:  # the FIFO opens for writing once the run opens it: documents 0-2 are tagged
@@ -94,7 +93,7 @@ def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, pol
 
     blocked.unlink()
     shutil.copy(policies[3], blocked)
-    result = subprocess.run([JPRIVACY, "tag", *paths, "-o", out, "--resume"], capture_output=True, text=True, env=ENV)
+    result = subprocess.run([JPRIVACY, "tag", *paths, "-o", out, "--resume"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     # documents 0 and 1 are kept; document 2, the last one in the partial, may be cut short: tagged again
     assert "resuming: 2 document(s) already in the output" in result.stderr
