@@ -1,29 +1,58 @@
-"""The labeled clause corpus: policies in ``policies/``, clause labels in ``labeled/``.
+"""The labeled clause corpus.
+
+Two kinds of policies: the project's own (``policies/``: five real seed policies and the
+in-house ones, labels with text in ``labeled/``), and real policies from elsewhere
+(``wild/``: standoff labels only, ``{doc, clause, start, end, labels, sha256}``, that point
+into texts kept outside the project, by default ``../shared/wild/policies``).
 
 >>> from jprivacy.data import load_dataset, load_frame
 >>> load_dataset()            # DatasetDict: train / validation / test, split by policy
->>> load_frame()              # one row per clause, with a ``split`` column
+>>> load_frame()              # one row per clause, with ``split`` and ``origin`` columns
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 import re
+import sys
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from jprivacy.labels import LABELS
 from jprivacy.readers import read_document
-from jprivacy.segment import segment
+from jprivacy.segment import context, segment
 
 DATA_DIR = Path(__file__).parent
 POLICIES = DATA_DIR / "policies"
 LABELED = DATA_DIR / "labeled"
+WILD_LABELS = DATA_DIR / "wild" / "labels.jsonl"
+DEFAULT_WILD_TEXTS = DATA_DIR.parent.parent / "shared" / "wild" / "policies"
 SEED = 13
 SPLIT_SHARES = {"validation": 0.15, "test": 0.15}
-COLUMNS = ["doc", "clause", "start", "end", "section", "text", "labels"]
+COLUMNS = ["doc", "clause", "start", "end", "section", "lead", "text", "labels", "origin"]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def wild_texts(folder: str | Path | None = None) -> Path:
+    """Where the wild policy texts are: ``folder``, else ``$JPRIVACY_WILD``, else ``../shared/wild/policies``."""
+    return Path(folder or os.environ.get("JPRIVACY_WILD") or DEFAULT_WILD_TEXTS)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def origin_of(doc: str) -> str:
+    """``seed`` for the five real seed policies, ``in-house`` for the policies written here."""
+    return "seed" if doc[:1].isdigit() else "in-house"
 
 
 def policy_files(folder: Path = POLICIES) -> list[Path]:
@@ -43,25 +72,96 @@ def split_of(docs: list[str], seed: int = SEED) -> dict[str, str]:
 
 
 def read_labeled(folder: Path = LABELED) -> list[dict]:
-    records = []
-    for path in sorted(folder.glob("*.jsonl")):
-        with open(path, encoding="utf-8") as f:
-            records.extend(json.loads(line) for line in f if line.strip())
+    return [record for path in sorted(folder.glob("*.jsonl")) for record in read_labeled_file(path)]
+
+
+def _with_leads(records: list[dict], policies: Path = POLICIES) -> list[dict]:
+    """Add each record's ``lead`` (see :class:`jprivacy.segment.Clause`) from its policy file."""
+    leads: dict[str, dict[int, str]] = {}
+    for record in records:
+        doc = record["doc"]
+        if doc not in leads:
+            path = policies / doc
+            document = read_document(path) if path.is_file() else None
+            leads[doc] = ({c.start: c.lead for c in segment(document.text, document.headings)}
+                          if document else {})
+        record["lead"] = leads[doc].get(record["start"], "")
+        record["origin"] = origin_of(doc)
     return records
 
 
-def load_frame(folder: Path = LABELED, seed: int = SEED) -> pd.DataFrame:
-    """All labeled clauses as a DataFrame (columns: doc … labels, split)."""
-    frame = pd.DataFrame(read_labeled(folder), columns=COLUMNS)
-    frame["split"] = frame["doc"].map(split_of(frame["doc"].unique().tolist(), seed))
-    return frame
+def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
+              log: Callable[[str], None] = _stderr) -> list[dict]:
+    """Standoff wild labels joined with their texts: clause records like ``labeled/``'s.
+
+    A policy whose text is missing or whose SHA-256 differs from the one its labels were made
+    on is skipped with one line naming it (its offsets could point at the wrong words); so is
+    one whose clauses no longer match the segmenter.  When the whole folder is absent, one line
+    says so and nothing is returned.
+    """
+    if not Path(labels).is_file():
+        return []
+    folder = wild_texts(texts)
+    if not folder.is_dir():
+        log(f"wild policy texts not found at {folder}: using the in-house corpus only "
+            "(pass --wild FOLDER or set JPRIVACY_WILD)")
+        return []
+    by_doc: dict[str, list[dict]] = {}
+    for record in read_labeled_file(labels):
+        by_doc.setdefault(record["doc"], []).append(record)
+    rows = []
+    for doc, records in sorted(by_doc.items()):
+        path = folder / f"{doc}.txt"
+        if not path.is_file():
+            log(f"{doc}: wild text {path} is missing; its labels are skipped")
+            continue
+        document = read_document(path)
+        if sha256(document.text) != records[0]["sha256"]:
+            log(f"{doc}: {path} differs from the text its labels were made on (SHA-256); its labels are skipped")
+            continue
+        clauses = segment(document.text, document.headings)
+        if [(r["start"], r["end"]) for r in records] != [(c.start, c.end) for c in clauses]:
+            log(f"{doc}: the segmenter no longer splits {path} as its labels expect; its labels are skipped")
+            continue
+        rows.extend({"doc": doc, "clause": r["clause"], "start": c.start, "end": c.end, "section": c.section,
+                     "lead": c.lead, "text": c.text, "labels": r["labels"], "origin": "wild"}
+                    for r, c in zip(records, clauses) if r["labels"] is not None)
+    return rows
 
 
-def load_dataset(folder: Path = LABELED, seed: int = SEED):
+def read_labeled_file(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None,
+               wild_labels: Path | None = WILD_LABELS, log: Callable[[str], None] = _stderr) -> pd.DataFrame:
+    """All labeled clauses as a DataFrame (columns: doc … labels, origin, split).
+
+    In-house and wild policies are split by policy, each with the same seed, so adding wild
+    labels never moves an in-house policy to another split.  ``wild`` names the folder of wild
+    texts (see :func:`wild_texts`); ``wild_labels=None`` leaves the wild policies out.
+    """
+    own = pd.DataFrame(_with_leads(read_labeled(folder)), columns=COLUMNS)
+    own["split"] = own["doc"].map(split_of(own["doc"].unique().tolist(), seed))
+    found = pd.DataFrame(read_wild(wild_labels, wild, log) if wild_labels else [], columns=COLUMNS)
+    if found.empty:
+        return own
+    found["split"] = found["doc"].map(split_of(found["doc"].unique().tolist(), seed))
+    return pd.concat([own, found], ignore_index=True)
+
+
+def contexts(frame: pd.DataFrame) -> list[str]:
+    """The classifier's context for each clause of ``frame`` (heading path and lead-in)."""
+    return [context(s if isinstance(s, str) else "", lead if isinstance(lead, str) else "")
+            for s, lead in zip(frame["section"], frame["lead"])]
+
+
+def load_dataset(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None):
     """The corpus as a ``datasets.DatasetDict`` with train / validation / test split by policy."""
     from datasets import Dataset, DatasetDict
 
-    frame = load_frame(folder, seed)
+    frame = load_frame(folder, seed, wild)
     return DatasetDict({split: Dataset.from_pandas(frame[frame["split"] == split][COLUMNS],
                                                    preserve_index=False)
                         for split in ("train", "validation", "test")})

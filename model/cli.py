@@ -147,7 +147,7 @@ def _read_jsonl(path: str):
 
 
 def cmd_classify(args) -> int:
-    from .tagger import load
+    from .tagger import load, record_contexts
 
     tagger = load(args.model, batch_size=args.batch_size)
     if args.input != "-" and not Path(args.input).is_file():
@@ -156,8 +156,7 @@ def cmd_classify(args) -> int:
     batch: list[dict] = []
 
     def flush(writer):
-        sections = [r.get("section") if isinstance(r.get("section"), str) else "" for r in batch]
-        probs = tagger.predict_proba([r["text"] for r in batch], sections)
+        probs = tagger.predict_proba([r["text"] for r in batch], record_contexts(batch))
         for record, prediction in zip(batch, tagger.predictions(probs)):
             writer.write({**record, **prediction})
         batch.clear()

@@ -45,15 +45,7 @@ class ClauseTagger:
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
         clauses = [(document.doc, index, clause) for document in self._documents(batch)
                    for index, clause in enumerate(segment(document.text, document.headings))]
-        order = sorted(range(len(clauses)), key=lambda i: len(clauses[i][2].text) + len(clauses[i][2].section))
-        probs = np.zeros((len(clauses), len(self.tagger.labels)), np.float32)
-        if clauses:
-            probs[order] = self.tagger.predict_proba([clauses[i][2].text for i in order],
-                                                     [clauses[i][2].section for i in order])
-        records = [{"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
-                    "section": clause.section, "text": clause.text, **prediction}
-                   for (doc, index, clause), prediction in zip(clauses, self.tagger.predictions(probs))]
-        return pa.Table.from_pylist(records, schema=RECORD_SCHEMA)
+        return pa.Table.from_pylist(self.tagger.clause_records(clauses), schema=RECORD_SCHEMA)
 
     @staticmethod
     def _documents(batch: dict[str, np.ndarray]) -> list[Document]:

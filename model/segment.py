@@ -13,7 +13,7 @@ import re
 from itertools import accumulate
 from typing import Iterable, Iterator, Mapping, NamedTuple
 
-__all__ = ["Clause", "iter_segment", "segment"]
+__all__ = ["Clause", "context", "iter_segment", "segment"]
 
 
 class Clause(NamedTuple):
@@ -22,6 +22,15 @@ class Clause(NamedTuple):
     text: str
     section: str
     is_heading: bool = False
+    lead: str = ""   # for a list item or table row: the sentence that introduces its list
+
+
+CONTEXT_SEPARATOR = " » "
+
+
+def context(section: str, lead: str = "") -> str:
+    """The context a classifier sees beside a clause: its heading path, then its lead-in."""
+    return f"{section}{CONTEXT_SEPARATOR}{lead}" if lead else section
 
 
 _OPEN, _CLOSE = "「『（【(", "」』）】)"
@@ -60,6 +69,7 @@ _MAX_HEADING = 40
 _FLAT_LINE = 300        # a line this long is treated as a page flattened onto one line
 _MAX_MENU_ITEM = 25
 _MAX_SECTION_PART = 200  # longer headings are cut in section paths (the clause itself stays whole)
+_LEAD_IN = re.compile(r"以下|次の|次に|下記|とおり|通り|[:：]\s*$")  # words that open a list
 _MD_STYLES = ("md1", "md2", "md3", "md4", "md5", "md6")
 
 
@@ -361,14 +371,27 @@ def _section_part(heading: str) -> str:
     return heading if len(heading) <= _MAX_SECTION_PART else heading[:_MAX_SECTION_PART - 1] + "…"
 
 
+def _is_item(piece: _Piece, text: str) -> bool:
+    """A list item, table row or short bare entry: it reads as part of the list its lead-in opens."""
+    return (piece.style is not None or _is_table_row(text)
+            or (len(text) <= _MAX_HEADING and not text.endswith(tuple(_TERMINATORS))))
+
+
 def iter_segment(text: str, html_headings: Mapping[int, int] | None = None) -> Iterator[Clause]:
     """Clauses of ``text`` one at a time (see :func:`segment`); memory does not grow with the text."""
     stack: list[tuple[str, str]] = []  # (style, heading as shown in sections)
     section = ""
+    lead = ""  # the last sentence of this section that opens a list (else its first body sentence)
     for piece, clause_text, style in _headings(text, _pieces(text), html_headings or {}):
         if style is None:
-            yield Clause(piece.start, piece.end, clause_text, section)
+            if _is_item(piece, clause_text):
+                yield Clause(piece.start, piece.end, clause_text, section, False, lead)
+            else:
+                if not lead or _LEAD_IN.search(clause_text):
+                    lead = _section_part(clause_text)
+                yield Clause(piece.start, piece.end, clause_text, section)
             continue
+        lead = ""
         for k, (s, _) in enumerate(stack):
             if s == style:
                 del stack[k:]
@@ -379,7 +402,8 @@ def iter_segment(text: str, html_headings: Mapping[int, int] | None = None) -> I
 
 
 def segment(text: str, html_headings: Mapping[int, int] | None = None) -> list[Clause]:
-    """Split ``text`` into clauses with offsets into ``text`` and their section path.
+    """Split ``text`` into clauses with offsets into ``text``, their section path and, for
+    list items and table rows, the lead-in sentence of their list (``lead``).
 
     ``html_headings`` maps line numbers that were HTML headings to their level (1-6);
     readers pass it for HTML pages so headings are known rather than guessed.

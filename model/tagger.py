@@ -13,7 +13,7 @@ from .display import ClauseFrame
 from .labels import LABELS
 from .model_folder import ModelCard, ModelFolderError, check_files
 from .readers import Document, ReadError, clean_text, iter_documents, read_document
-from .segment import iter_segment
+from .segment import Clause, context, iter_segment
 
 BUNDLED = Path(__file__).parent / "bundled"
 RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
@@ -65,6 +65,13 @@ class Tagger:
             raise TypeError("classify() takes a list of clause texts; use tag() for a whole policy")
         return self.predictions(self.predict_proba(list(texts), sections))
 
+    def clause_records(self, clauses: Sequence[tuple[str, int, Clause]]) -> list[dict]:
+        """Records (see ``RECORD_FIELDS``) for ``(doc, index, clause)`` triples, classified in context."""
+        probs = self.predict_proba([c.text for _, _, c in clauses], [context(c.section, c.lead) for _, _, c in clauses])
+        return [{"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
+                 "section": clause.section, "text": clause.text, **prediction}
+                for (doc, index, clause), prediction in zip(clauses, self.predictions(probs))]
+
     # -- documents -------------------------------------------------------------
     def iter_records(self, inputs: Iterable[Document | ReadError | str | Path]) -> Iterator[dict | ReadError]:
         """Stream clause records for many documents, batching clauses across documents.
@@ -72,13 +79,10 @@ class Tagger:
         ``inputs`` are paths (files, folders, ``-``) or Documents.  Unreadable inputs are
         yielded as :class:`ReadError` in their place; nothing raises for bad input.
         """
-        pending: list[tuple[str, int, object]] = []
+        pending: list[tuple[str, int, Clause]] = []
 
         def flush():
-            probs = self.predict_proba([c.text for _, _, c in pending], [c.section for _, _, c in pending])
-            for (doc, index, clause), prediction in zip(pending, self.predictions(probs)):
-                yield {"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
-                       "section": clause.section, "text": clause.text, **prediction}
+            yield from self.clause_records(pending)
             pending.clear()
 
         for item in _documents(inputs):
@@ -117,6 +121,13 @@ class Tagger:
         for item in self.iter_records(remember(_documents(paths))):
             (errors if isinstance(item, ReadError) else rows).append(item)
         return ClauseFrame(rows, columns=list(RECORD_FIELDS), texts=texts), errors
+
+
+def record_contexts(records: Sequence[dict]) -> list[str]:
+    """The classifier's context of each clause record: its ``section`` and ``lead`` when it has them."""
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+    return [context(text(r.get("section")), text(r.get("lead"))) for r in records]
 
 
 def _as_document(source: str | Path) -> Document:

@@ -20,6 +20,7 @@ from jprivacy.labels import LABELS
 from jprivacy.outputs import read_records
 from jprivacy.readers import read_document
 from jprivacy.segment import segment
+from jprivacy.tagger import record_contexts
 
 from .metrics import multi_hot, report
 from .thresholds import tune
@@ -51,6 +52,7 @@ def sections_from_policies(records: list[dict], folder: Path) -> str:
             continue
         at = max((c for c in clauses if c.start <= record["start"]), key=lambda c: c.start, default=clauses[0])
         record["section"] = at.section
+        record.setdefault("lead", at.lead)
         found += 1
     return (f"sections: derived for {found} of {len(records)} clauses by segmenting the policy texts "
             f"in {folder} (jprivacy segmenter); the rest evaluated without a section")
@@ -123,9 +125,8 @@ class Evaluation:
 
 
 def evaluate_records(tagger, records: list[dict], name: str = "records", note: str = "") -> Evaluation:
-    """Score ``tagger`` on records with ``text``, ``labels`` and an optional ``section``."""
-    sections = [r.get("section") if isinstance(r.get("section"), str) else "" for r in records]
-    probs = tagger.predict_proba([r["text"] for r in records], sections)
+    """Score ``tagger`` on records with ``text``, ``labels`` and optional ``section`` and ``lead``."""
+    probs = tagger.predict_proba([r["text"] for r in records], record_contexts(records))
     return Evaluation(name, multi_hot([r["labels"] for r in records]), probs, tagger.thresholds, note)
 
 

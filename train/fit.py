@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from jprivacy.backends import backend_class
-from jprivacy.data import LABELED, load_frame
+from jprivacy.data import LABELED, contexts, load_frame
 from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelCard, share_like_other_files
 
@@ -29,7 +29,7 @@ def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None =
 
 def split_arrays(frame, split: str):
     part = frame[frame["split"] == split]
-    return part["text"].tolist(), part["section"].fillna("").tolist(), multi_hot(part["labels"])
+    return part["text"].tolist(), contexts(part), multi_hot(part["labels"])
 
 
 def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, settings: dict | None = None,
@@ -71,9 +71,8 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
     for i in range(k):
         held = frame["doc"].isin(docs[i::k]).to_numpy()
         model = backend_class(backend)(**(settings or {}))
-        model.fit(frame[~held]["text"].tolist(), frame[~held]["section"].fillna("").tolist(),
-                  multi_hot(frame[~held]["labels"]))
-        probs[held] = model.predict_proba(frame[held]["text"].tolist(), frame[held]["section"].fillna("").tolist())
+        model.fit(frame[~held]["text"].tolist(), contexts(frame[~held]), multi_hot(frame[~held]["labels"]))
+        probs[held] = model.predict_proba(frame[held]["text"].tolist(), contexts(frame[held]))
     return probs
 
 
@@ -101,7 +100,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         fit_part = frame[frame.split.isin(["train", "validation"])]
         log(f"tuning thresholds by {threshold_folds}-fold over {len(fit_part)} clauses, then training {backend}")
         thresholds = tune(multi_hot(fit_part["labels"]), _out_of_fold(fit_part, threshold_folds, backend, settings))
-        model.fit(fit_part["text"].tolist(), fit_part["section"].fillna("").tolist(), multi_hot(fit_part["labels"]))
+        model.fit(fit_part["text"].tolist(), contexts(fit_part), multi_hot(fit_part["labels"]))
         tuned_on = f"out-of-fold predictions, {threshold_folds}-fold by policy over train+validation"
     else:
         log(f"training {backend} backend on {len(train[0])} clauses "

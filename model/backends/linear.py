@@ -16,6 +16,7 @@ from safetensors.numpy import load_file, save_file
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from ..segment import CONTEXT_SEPARATOR
 from .base import Backend
 
 WEIGHTS, VOCAB = "linear.safetensors", "linear_vocab.json"
@@ -32,7 +33,7 @@ class LinearBackend(Backend):
     files = (WEIGHTS, VOCAB)
 
     def __init__(self, ngram_range=(1, 3), min_df=2, max_features=300_000, C=16.0,
-                 section_weight=0.5, section_levels=1, max_chars=2000):
+                 section_weight=0.5, section_levels=1, max_chars=2000, lead_weight=0.0):
         self.ngram_range = tuple(ngram_range)
         self.min_df = min_df
         self.max_features = max_features
@@ -40,8 +41,10 @@ class LinearBackend(Backend):
         self.section_weight = section_weight
         self.section_levels = section_levels  # innermost heading levels used as context (0: all)
         self.max_chars = max_chars
+        self.lead_weight = lead_weight        # weight of the lead-in sentence (0: not used)
         self.text_vec: TfidfVectorizer | None = None
         self.section_vec: TfidfVectorizer | None = None
+        self.lead_vec: TfidfVectorizer | None = None
         self.coef: np.ndarray | None = None       # (n_labels, n_features)
         self.intercept: np.ndarray | None = None  # (n_labels,)
 
@@ -49,24 +52,35 @@ class LinearBackend(Backend):
         return {"ngram_range": list(self.ngram_range), "min_df": self.min_df,
                 "max_features": self.max_features, "C": self.C,
                 "section_weight": self.section_weight, "section_levels": self.section_levels,
-                "max_chars": self.max_chars}
+                "max_chars": self.max_chars, "lead_weight": self.lead_weight}
 
-    def _context(self, sections):
-        if self.section_levels:
-            sections = [" > ".join(s.split(" > ")[-self.section_levels:]) for s in sections]
-        return [s[-self.max_chars:] or " " for s in sections]
+    def _context(self, contexts):
+        """(heading parts, lead-in parts) of ``context(section, lead)`` strings."""
+        sections, leads = [], []
+        for c in contexts:
+            section, _, lead = c.partition(CONTEXT_SEPARATOR)
+            if self.section_levels:
+                section = " > ".join(section.split(" > ")[-self.section_levels:])
+            sections.append(section[-self.max_chars:] or " ")
+            leads.append(lead[:self.max_chars] or " ")
+        return sections, leads
 
-    def _features(self, texts, sections):
+    def _features(self, texts, contexts):
         texts = [t[:self.max_chars] for t in texts]
-        sections = self._context(sections)
-        return sp.hstack([self.text_vec.transform(texts),
-                          self.section_weight * self.section_vec.transform(sections)]).tocsr()
+        sections, leads = self._context(contexts)
+        blocks = [self.text_vec.transform(texts), self.section_weight * self.section_vec.transform(sections)]
+        if self.lead_weight:
+            blocks.append(self.lead_weight * self.lead_vec.transform(leads))
+        return sp.hstack(blocks).tocsr()
 
     def fit(self, texts, sections, y, validation=None):
         self.text_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
         self.section_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
         self.text_vec.fit([t[:self.max_chars] for t in texts])
-        self.section_vec.fit(self._context(sections))
+        context_sections, leads = self._context(sections)
+        self.section_vec.fit(context_sections)
+        if self.lead_weight:
+            self.lead_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features).fit(leads)
         x = self._features(texts, sections)
         coef, intercept = [], []
         for j in range(y.shape[1]):
@@ -81,6 +95,7 @@ class LinearBackend(Backend):
             intercept.append(float(clf.intercept_[0]))
         self.coef = np.vstack(coef)
         self.intercept = np.asarray(intercept, np.float32)
+        return self
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
         if not len(texts):
@@ -88,12 +103,14 @@ class LinearBackend(Backend):
         logits = self._features(texts, sections) @ self.coef.T + self.intercept
         return (1.0 / (1.0 + np.exp(-np.asarray(logits, np.float64)))).astype(np.float32)
 
+    def _vectorizers(self) -> dict[str, str]:
+        return {"text": "text_vec", "section": "section_vec", **({"lead": "lead_vec"} if self.lead_weight else {})}
+
     def save(self, folder: Path) -> dict:
-        save_file({"text_idf": self.text_vec.idf_.astype(np.float32),
-                   "section_idf": self.section_vec.idf_.astype(np.float32),
+        vecs = {key: getattr(self, attr) for key, attr in self._vectorizers().items()}
+        save_file({**{f"{key}_idf": vec.idf_.astype(np.float32) for key, vec in vecs.items()},
                    "coef": self.coef, "intercept": self.intercept}, str(folder / WEIGHTS))
-        vocab = {"text": sorted(self.text_vec.vocabulary_, key=self.text_vec.vocabulary_.get),
-                 "section": sorted(self.section_vec.vocabulary_, key=self.section_vec.vocabulary_.get)}
+        vocab = {key: sorted(vec.vocabulary_, key=vec.vocabulary_.get) for key, vec in vecs.items()}
         (folder / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         return self.settings()
 
@@ -102,12 +119,12 @@ class LinearBackend(Backend):
         backend = cls(**settings)
         arrays = load_file(str(folder / WEIGHTS))
         vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
-        for attr, key in (("text_vec", "text"), ("section_vec", "section")):
+        for key, attr in backend._vectorizers().items():
             vec = _vectorizer(backend.ngram_range, vocabulary={g: i for i, g in enumerate(vocab[key])})
             vec.idf_ = arrays[f"{key}_idf"]
             setattr(backend, attr, vec)
         backend.coef, backend.intercept = arrays["coef"], arrays["intercept"]
-        n_features = len(vocab["text"]) + len(vocab["section"])
+        n_features = sum(len(vocab[key]) for key in backend._vectorizers())
         if backend.coef.shape[1] != n_features:
             raise ValueError(f"{folder}: coefficients ({backend.coef.shape[1]}) do not match "
                              f"the vocabulary ({n_features} n-grams)")
