@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -20,8 +20,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .backends.onnx import MODEL_FILE
-from .backends.transformer import TransformerBackend
+from .backends.onnx import MODEL_FILE, OnnxSettings
+from .backends.transformer import TransformerBackend, TransformerSettings
 from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files
 
 RUNTIMES = ("onnx", "torch")
@@ -49,19 +49,19 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
         raise ValueError(f"{output}: already exists and is not empty")
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes the folder private; a model folder is shared like any other
+    # made by mkdir, not mkdtemp (which makes it private): the umask gives it the permissions of any new folder
+    staging = output.parent / f".{output.name}.{secrets.token_hex(4)}"
+    staging.mkdir()
     try:
+        origin = str(source.resolve())
         if runtime == "torch":
             _copy_backend_files(source, staging)
-            settings = {**card.settings, "precision": precision}
+            settings = replace(TransformerSettings.from_dict(card.settings), precision=precision,
+                               exported_from=origin).to_dict()
         else:
-            settings = _export_onnx(source, card, staging, precision)
+            settings = _export_onnx(source, card, staging, precision, origin)
         exported = replace(card, backend=runtime if runtime == "onnx" else "transformer", settings=settings,
                            metrics={"source_model": card.metrics}, versions={})
-        exported.settings["exported_from"] = str(source.resolve())
         exported.write(staging)
         share_like_other_files(staging)
         if output.exists():
@@ -79,7 +79,7 @@ def _copy_backend_files(source: Path, target: Path) -> None:
             shutil.copy2(path, target / path.name)
 
 
-def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str) -> dict:
+def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, origin: str) -> dict:
     backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
     fp32_file = target / MODEL_FILE
     onnx_export(backend.model, backend.tokenizer, fp32_file)
@@ -88,8 +88,8 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str) ->
         quantize_onnx_int8(fp32_file, int8_file)
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
-    return {"inference_batch_size": backend.inference_batch_size, "max_length": backend.config.max_length,
-            "precision": precision}
+    return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
+                        origin).to_dict()
 
 
 class _Logits(torch.nn.Module):

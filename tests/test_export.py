@@ -35,7 +35,7 @@ def test_onnx_fp32_export_is_a_self_describing_folder_with_the_same_scores(tiny_
     assert exported.predict_proba([], []).shape == (0, len(jprivacy.LABELS))
     card["settings"]["batch_size"] = card["settings"].pop("inference_batch_size")  # as older cards name it
     (out / CARD).write_text(json.dumps(card))
-    assert jprivacy.load(out).backend.inference_batch_size == 32
+    assert jprivacy.load(out).backend.settings.inference_batch_size == 32
 
 
 def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, clauses):
@@ -51,7 +51,8 @@ def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, 
 def test_torch_precisions_keep_the_labels(tiny_transformer, tmp_path, clauses, precision):
     out = export_model(tiny_transformer, tmp_path / precision, "torch", precision)
     tagger = jprivacy.load(out)
-    assert tagger.card.backend == "transformer" and tagger.backend.precision == precision
+    assert tagger.card.backend == "transformer" and tagger.backend.settings.precision == precision
+    assert tagger.backend.settings.exported_from == str(tiny_transformer.resolve())
     assert (out / "model.safetensors").is_file()
     result = agreement(jprivacy.load(tiny_transformer), tagger, *clauses)
     assert result["labels_agree"] >= 0.99 and result["max_score_change"] > 0  # really a different arithmetic

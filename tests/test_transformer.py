@@ -25,8 +25,9 @@ def test_tokenizer_is_a_real_bert_japanese_tokenizer(tiny_base_model):
 def test_fine_tuned_folder_describes_itself_and_holds_no_pickles(tiny_transformer):
     card = json.loads((tiny_transformer / CARD).read_text())
     assert card["backend"] == "transformer" and card["base_model"]
-    assert card["settings"]["max_steps"] == 6 and "test" in card["metrics"]
-    assert card["settings"]["batch_size"] == 8 and card["settings"]["inference_batch_size"] == 32  # not defaults
+    assert card["settings"]["max_length"] == 48 and card["settings"]["training"]["max_steps"] == 6
+    assert card["settings"]["training"]["batch_size"] == 8 and card["settings"]["inference_batch_size"] == 32
+    assert "test" in card["metrics"]
     assert (tiny_transformer / "model.safetensors").exists()
     assert not list(tiny_transformer.glob("*.bin")) and not list(tiny_transformer.glob("*.pkl"))
 
@@ -104,3 +105,35 @@ def test_policy_grouped_kfold_runs_with_the_transformer_backend(small_corpus, ti
     assert lines[-1].startswith("3-fold by policy: macro-F1") and "±" in lines[-1]
     with pytest.raises(ValueError, match="at least 3 folds"):
         cross_validate(2, backend="transformer", labeled=small_corpus, settings=settings)
+
+
+@pytest.fixture(scope="module")
+def short_base_model(tmp_path_factory, tiny_base_model):
+    """The tiny BERT with 128 positions (the fixture's has 512)."""
+    import shutil
+
+    from transformers import BertConfig, BertForMaskedLM
+
+    folder = tmp_path_factory.mktemp("short-bert")
+    for path in tiny_base_model.iterdir():
+        if path.suffix in (".txt", ".json") and path.name != "config.json":
+            shutil.copy(path, folder / path.name)
+    config = BertConfig.from_pretrained(tiny_base_model)
+    config.max_position_embeddings = 128
+    BertForMaskedLM(config).save_pretrained(folder)
+    return folder
+
+
+def test_max_length_beyond_the_base_models_positions_is_refused_before_training(short_base_model, tmp_path):
+    from jprivacy.train.transformer import BaseModelError, TrainConfig, fine_tune
+
+    y = np.zeros((2, len(jprivacy.LABELS)), np.float32)
+    with pytest.raises(BaseModelError, match="--max-length 192 is longer than .* accepts \\(128 tokens\\)"):
+        fine_tune(TrainConfig(base_model=str(short_base_model), max_length=192, max_steps=1), (TEXTS, ["", ""], y),
+                  None)
+    result = run("train", "--backend", "transformer", "--base-model", short_base_model, "--max-length", 192,
+                 "--max-steps", 1, "--output", tmp_path / "m")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1] == (f"jprivacy train: --max-length 192 is longer than base model "
+                                              f"'{short_base_model}' accepts (128 tokens); pass --max-length 128 or less")
+    assert "Loading weights" not in result.stderr and not (tmp_path / "m").exists()

@@ -13,42 +13,65 @@ import tempfile
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
+from jprivacy.backends.transformer import DEFAULT_BASE_MODEL, TransformerInput
 from jprivacy.labels import LABELS
 
-from .config import FlagConfig
+from .config import FlagConfig, flag
 
-DEFAULT_BASE_MODEL = "tohoku-nlp/bert-base-japanese-v3"
+__all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "load_base", "check_max_length",
+           "fine_tune", "is_main_process"]
 
 
 @dataclass
-class TrainConfig(FlagConfig):
-    """Fine-tuning settings; each field is the CLI flag of the same name (``--max-length``)."""
+class TrainConfig(TransformerInput, FlagConfig):
+    """Fine-tuning settings: what the model reads (:class:`~jprivacy.backends.transformer.TransformerInput`)
+    and how it learns; each field is the CLI flag of the same name (``--max-length``)."""
 
-    base_model: str = DEFAULT_BASE_MODEL
-    max_length: int = 192
-    epochs: float = 4.0
-    learning_rate: float = 5e-5
-    batch_size: int = 16
-    max_steps: int = -1
-    seed: int = 13
-    patience: int = 2
-    warmup: float = 0.1
-    weight_decay: float = 0.01
-    max_pos_weight: float = 10.0
+    epochs: float = flag(4.0, "passes over the training split")
+    learning_rate: float = flag(5e-5, "peak learning rate of AdamW")
+    batch_size: int = flag(16, "training batch per process")
+    max_steps: int = flag(-1, "optimizer steps; overrides --epochs when positive")
+    seed: int = flag(13, "seed of weight initialisation and data order")
+    patience: int = flag(2, "early stopping: evaluations of validation macro-F1 without improvement")
+    warmup: float = flag(0.1, "share of the steps with a rising learning rate")
+    weight_decay: float = flag(0.01, "AdamW weight decay")
+    max_pos_weight: float = flag(10.0, "cap on the per-label positive weight against class imbalance")
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.epochs <= 0 and self.max_steps <= 0:
+            raise ValueError("training needs a positive --epochs or --max-steps")
+        if self.batch_size < 1 or self.patience < 1:
+            raise ValueError(f"batch size and patience must be at least 1, not {self.batch_size} and {self.patience}")
+        if not 0 <= self.warmup < 1:
+            raise ValueError(f"warmup is a share of the steps, from 0 to below 1, not {self.warmup}")
+        if self.learning_rate <= 0 or self.weight_decay < 0:
+            raise ValueError(f"learning rate must be positive and weight decay not negative, "
+                             f"not {self.learning_rate} and {self.weight_decay}")
+        if self.max_pos_weight < 1:
+            raise ValueError(f"max pos weight must be at least 1, not {self.max_pos_weight}")
+
+    def training_only(self) -> dict:
+        """The fields that only fine-tuning reads (recorded as a card's ``settings.training``)."""
+        shared = TransformerInput.field_names()
+        return {k: v for k, v in self.to_dict().items() if k not in shared}
 
 
 class BaseModelError(Exception):
     """The base model cannot be found locally nor fetched."""
 
 
-def load_base(name: str, num_labels: int | None = None):
-    """Tokenizer and model for ``name`` (a folder or a Hub name), with one clear error if absent."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+def load_base(name: str, num_labels: int | None = None, max_length: int | None = None):
+    """Tokenizer and model for ``name`` (a folder or a Hub name), with one clear error if absent;
+    a ``max_length`` the model cannot take is refused before its weights are loaded."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
+        if max_length is not None:
+            check_max_length(max_length, name, tokenizer, AutoConfig.from_pretrained(name))
         kwargs = {}
         if num_labels is not None:
             kwargs = {"num_labels": num_labels, "problem_type": "multi_label_classification",
@@ -61,6 +84,16 @@ def load_base(name: str, num_labels: int | None = None):
             f"reachable, or build one offline with `jprivacy pretrain --output DIR`, and pass "
             f"--base-model DIR") from None
     return tokenizer, model
+
+
+def check_max_length(max_length: int, name: str, tokenizer, model_config) -> None:
+    """Refuse (BaseModelError) a ``max_length`` beyond the positions of the base model, or of its
+    tokenizer where that says less: such a batch would fail inside the model's first step."""
+    limit = min(getattr(model_config, "max_position_embeddings", None) or max_length,
+                getattr(tokenizer, "model_max_length", None) or max_length)
+    if max_length > limit:
+        raise BaseModelError(f"--max-length {max_length} is longer than base model {name!r} accepts "
+                             f"({limit} tokens); pass --max-length {limit} or less")
 
 
 class ClauseDataset:
@@ -89,7 +122,7 @@ def _macro_f1(eval_pred) -> dict:
     from sklearn.metrics import f1_score
 
     logits, labels = eval_pred.predictions, eval_pred.label_ids
-    predicted = (1 / (1 + np.exp(-logits))) >= 0.5
+    predicted = expit(logits) >= 0.5
     return {"macro_f1": f1_score(labels, predicted, average="macro", zero_division=0),
             "micro_f1": f1_score(labels, predicted, average="micro", zero_division=0)}
 
@@ -102,7 +135,9 @@ def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None
 
     set_seed(config.seed)
     if model is None:
-        tokenizer, model = load_base(config.base_model, num_labels=len(LABELS))
+        tokenizer, model = load_base(config.base_model, len(LABELS), config.max_length)
+    else:
+        check_max_length(config.max_length, config.base_model, tokenizer, model.config)
     y = np.asarray(train[2], np.float32)
     positives = y.sum(axis=0)
     pos_weight = torch.tensor(np.clip((len(y) - positives) / np.maximum(positives, 1), 1.0,

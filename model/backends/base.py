@@ -1,29 +1,51 @@
-"""The interface every classifier backend implements."""
+"""The interfaces every classifier backend implements, and the settings a model card records."""
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 
-class Backend(ABC):
-    """Scores (clause, section) pairs for every label of the taxonomy.
+@dataclasses.dataclass
+class Settings:
+    """Base of the settings dataclasses: a backend's inference settings (recorded in a model
+    card's ``settings``) and the training settings that extend them.
 
-    ``fit`` learns from texts, their section headings and a multi-hot matrix ``y``
-    (n_clauses x n_labels); ``predict_proba`` returns probabilities of the same shape.
-    ``save`` writes the backend's files (never pickles) into a folder and returns the
-    settings to record in ``jprivacy.json``; ``load`` rebuilds the backend from them.
+    :meth:`from_dict` refuses a key that is not a field, naming it; checks that involve
+    several fields belong in a subclass's ``__post_init__`` (they raise ValueError).
+    """
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def from_dict(cls, data: Mapping):
+        unknown = [key for key in data if key not in cls.field_names()]
+        if unknown:
+            raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; "
+                             f"{cls.__name__} takes {', '.join(cls.field_names())}")
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class Backend(ABC):
+    """Scores (clause, context) pairs for every label of the taxonomy.
+
+    ``predict_proba`` returns probabilities (n_clauses x n_labels).  ``save`` writes the
+    backend's files (never pickles) into a folder and returns the settings to record in
+    ``jprivacy.json``; ``load`` rebuilds the backend from them.  A backend that can learn
+    is a :class:`Trainable`; one that only predicts (an exported model) has no ``fit``.
     """
 
     name: str
     files: tuple[str, ...]  # files a saved folder of this backend must contain
-
-    @abstractmethod
-    def fit(self, texts: Sequence[str], sections: Sequence[str], y: np.ndarray,
-            validation: tuple[Sequence[str], Sequence[str], np.ndarray] | None = None) -> None: ...
 
     @abstractmethod
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray: ...
@@ -34,3 +56,12 @@ class Backend(ABC):
     @classmethod
     @abstractmethod
     def load(cls, folder: Path, settings: dict) -> "Backend": ...
+
+
+class Trainable(Backend):
+    """A backend that learns: ``fit`` takes texts, their contexts and a multi-hot matrix ``y``
+    (n_clauses x n_labels), and returns the backend itself (scikit-learn's rule)."""
+
+    @abstractmethod
+    def fit(self, texts: Sequence[str], sections: Sequence[str], y: np.ndarray,
+            validation: tuple[Sequence[str], Sequence[str], np.ndarray] | None = None) -> "Trainable": ...

@@ -12,12 +12,13 @@ import logging
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .base import Backend
+from .base import Settings, Trainable
 
 PRECISIONS = ("fp32", "bf16", "int8")
 
@@ -96,39 +97,87 @@ def quantize_int8(model):
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-class TransformerBackend(Backend):
+DEFAULT_BASE_MODEL = "tohoku-nlp/bert-base-japanese-v3"
+# fine-tuning settings that cards written before ``training`` existed kept beside the others
+_FLAT_TRAINING_KEYS = ("epochs", "learning_rate", "batch_size", "max_steps", "seed", "patience", "warmup",
+                       "weight_decay", "max_pos_weight")
+
+
+@dataclass
+class TransformerInput(Settings):
+    """What a transformer model reads, for fine-tuning and inference alike: the base model it
+    starts from and the longest input in tokens."""
+
+    base_model: str = field(default=DEFAULT_BASE_MODEL, metadata={"help": "Hub name or local folder of the "
+                            "BERT-family model to fine-tune"})
+    max_length: int = field(default=192, metadata={"help": "longest (clause, context) pair in tokens; longer "
+                            "pairs are truncated"})
+
+    def __post_init__(self):
+        if self.max_length < 8:
+            raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
+
+
+@dataclass
+class TransformerSettings(TransformerInput):
+    """The ``settings`` of a transformer model card.  ``training`` records the fine-tuning
+    settings the model was made with; inference does not read them."""
+
+    inference_batch_size: int = 32
+    precision: str = "fp32"
+    exported_from: str | None = None
+    training: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.inference_batch_size < 1:
+            raise ValueError(f"inference batch size must be at least 1, not {self.inference_batch_size}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "TransformerSettings":
+        """Settings from a card; the training keys of older cards move into ``training``."""
+        data = dict(data)
+        flat = {key: data.pop(key) for key in _FLAT_TRAINING_KEYS if key in data}
+        if flat:
+            data["training"] = {**flat, **data.get("training", {})}
+        return super().from_dict(data)
+
+
+class TransformerBackend(Trainable):
     name = "transformer"
     files = ("config.json", "model.safetensors", "tokenizer_config.json")
 
-    def __init__(self, inference_batch_size: int = 32, precision: str = "fp32", **config):
-        """``config`` holds the fields of :class:`~jprivacy.train.transformer.TrainConfig`
-        (``batch_size`` among them is the training batch)."""
-        from jprivacy.train.transformer import TrainConfig
-
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        self.config = TrainConfig(**{k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
-        self.inference_batch_size = inference_batch_size
-        self.precision = precision
+    def __init__(self, **settings):
+        """``settings``: fields of :class:`TransformerSettings`, and, for :meth:`fit`, of
+        ``jprivacy.train.transformer.TrainConfig`` (checked when fitting)."""
+        own = {k: v for k, v in settings.items() if k in TransformerSettings.field_names()}
+        self.settings = TransformerSettings.from_dict(own)
+        self.train_settings = {k: v for k, v in settings.items() if k not in own}
         self.tokenizer = None
         self.model = None
 
     @property
     def base_model(self) -> str:
-        return self.config.base_model
+        return self.settings.base_model
 
-    def fit(self, texts, sections, y, validation=None):
-        from jprivacy.train.transformer import fine_tune
+    def fit(self, texts, sections, y, validation=None) -> "TransformerBackend":
+        from jprivacy.train.transformer import TrainConfig, fine_tune
 
-        self.tokenizer, self.model = fine_tune(self.config, (texts, sections, y), validation)
+        config = TrainConfig.from_dict({"base_model": self.settings.base_model,
+                                        "max_length": self.settings.max_length, **self.train_settings})
+        self.tokenizer, self.model = fine_tune(config, (texts, sections, y), validation)
         self.model.eval()
+        self.settings = replace(self.settings, training=config.training_only())
+        return self
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
         """Length-sorted batches, dynamic padding, no autograd; rows come back in input order."""
         import torch
 
         device = next(self.model.parameters()).device
-        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16")
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.settings.precision == "bf16")
 
         def run(batch) -> np.ndarray:
             with autocast:
@@ -136,24 +185,24 @@ class TransformerBackend(Backend):
             return torch.sigmoid(logits.float()).cpu().numpy()
 
         with torch.inference_mode():
-            return batched_probabilities(texts, sections, self.tokenizer, self.config.max_length,
-                                         self.inference_batch_size, self.model.config.num_labels, run)
+            return batched_probabilities(texts, sections, self.tokenizer, self.settings.max_length,
+                                         self.settings.inference_batch_size, self.model.config.num_labels, run)
 
     def save(self, folder: Path) -> dict:
         self.model.save_pretrained(folder, safe_serialization=True)
         self.tokenizer.save_pretrained(folder)
-        return {**self.config.to_dict(), "inference_batch_size": self.inference_batch_size,
-                "precision": self.precision}
+        return self.settings.to_dict()
 
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "TransformerBackend":
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        backend = cls()
+        backend.settings = TransformerSettings.from_dict(settings)
         limit_torch_threads()
-        backend = cls(**settings)
         backend.tokenizer = AutoTokenizer.from_pretrained(folder)
         backend.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
         backend.model.eval()
-        if backend.precision == "int8":
+        if backend.settings.precision == "int8":
             backend.model = quantize_int8(backend.model)
         return backend
