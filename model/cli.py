@@ -1,4 +1,4 @@
-"""The ``jprivacy`` command: tag | classify | report | diff | train | evaluate | export | validate-data."""
+"""The jprivacy command: segment Japanese privacy policies into clauses and label what each discloses."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .labels import LABELS
 from .model_folder import ModelFolderError
-from .outputs import RecordWriter, output_format, write_json_atomic
-from .readers import ReadError, expand_paths
+from .outputs import OutputBusyError, RecordWriter, output_format, write_json_atomic
+from .readers import ReadError, document_key, expand_paths
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE_CLOSED = 128 + 13  # what a shell reports for a Unix tool stopped by SIGPIPE (`cmd | head`)
 
 
 class UsageError(Exception):
@@ -36,32 +38,32 @@ def _report_errors(errors: list[ReadError], errors_file: str | None) -> None:
             raise UsageError(f"{errors_file}: cannot write the errors file ({err.strerror or err})") from None
 
 
-def _output_error(output: str | None, err: OSError, resumable: bool = False) -> UsageError:
-    """One line for an output that cannot be written (full disk, no permission, closed pipe);
-    ``resumable`` outputs (``tag``'s) suggest --resume when a partial output is there."""
-    if isinstance(err, BrokenPipeError):  # the reader went away: say so once, not at exit again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+def _output_error(output: str | None, err: OSError, resumable: bool = False) -> Exception:
+    """One line for an output that cannot be written (full disk, no permission);
+    ``resumable`` outputs (``tag``'s) suggest --resume when a partial output is there.
+    A closed stdout (``jprivacy tag … | head``) is not an error: main() exits quietly."""
     where = output if output not in (None, "-") else "stdout"
+    if isinstance(err, BrokenPipeError) and where == "stdout":
+        return err
     resumable = resumable and where != "stdout" and Path(where + ".partial").is_file()
     return UsageError(f"{where}: cannot write the output ({err.strerror or err})"
                       + ("; rerun with --resume to finish" if resumable else ""))
 
 
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
-    """Per-policy table: clauses, then the number of clauses carrying each label."""
-    short = {name: name[:6] for name in LABELS}
+    """Per-policy table: clauses, then the number of clauses carrying each label (named in full)."""
     width = max([len(d) for d in counts] + [8])
-    lines = [f"{'policy':<{width}} {'clauses':>7} " + " ".join(f"{short[n]:>6}" for n in LABELS)]
+    lines = [f"{'policy':<{width}} {'clauses':>7} " + " ".join(f"{n:>{len(n)}}" for n in LABELS)]
     for doc, row in counts.items():
         lines.append(f"{doc:<{width}} {row['clauses']:>7} " +
-                     " ".join(f"{row[n]:>6}" if row[n] else f"{'-':>6}" for n in LABELS))
+                     " ".join(f"{row[n] or '-':>{len(n)}}" for n in LABELS))
     missing = {doc: [n for n in LABELS if not row[n]] for doc, row in counts.items()}
     lines += [f"{doc}: no {', '.join(names)}" for doc, names in missing.items() if names]
     return "\n".join(lines)
 
 
 def cmd_tag(args) -> int:
-    from .tagger import load
+    from .tagger import DocumentCheck, load
 
     if args.resume and args.output in (None, "-"):
         raise UsageError("--resume needs -o OUT: a file an earlier run wrote")
@@ -71,8 +73,9 @@ def cmd_tag(args) -> int:
     started, n_clauses = time.perf_counter(), 0
     try:
         with RecordWriter(args.output, resume=args.resume) as writer:
+            done = {document_key(doc) for doc in writer.done_docs}  # however their paths were spelled
             inputs = [p for p in expand_paths(args.paths)
-                      if isinstance(p, ReadError) or str(p) not in writer.done_docs]
+                      if isinstance(p, ReadError) or document_key(p) not in done]
             skipped = len(writer.done_docs)
             if skipped:
                 print(f"resuming: {skipped} document(s) already in the output", file=sys.stderr)
@@ -83,10 +86,13 @@ def cmd_tag(args) -> int:
                 bar.set_postfix(clauses_per_s=f"{rate:.0f}", refresh=refresh)
 
             def document_done():
+                warning = check.warning()
+                if warning:
+                    bar.write(warning, file=sys.stderr)
                 show_rate(refresh=False)  # the update right after redraws the bar
                 bar.update(1)
 
-            current = None
+            current, check = None, None
             for item in tagger.iter_records(inputs):
                 if isinstance(item, ReadError):
                     errors.append(item)
@@ -96,9 +102,10 @@ def cmd_tag(args) -> int:
                     if current is not None:
                         writer.end_document()
                         document_done()
-                    current = item["doc"]
+                    current, check = item["doc"], DocumentCheck(item["doc"])
                     counts[current] = {"clauses": 0, **{name: 0 for name in LABELS}}
                 writer.write(item)
+                check.add(item["text"], item["scores"])
                 n_clauses += 1
                 counts[current]["clauses"] += 1
                 for name in item["labels"]:
@@ -190,6 +197,9 @@ def cmd_evaluate(args) -> int:
     for number, item in _read_jsonl(args.file):
         if isinstance(item, str) or not isinstance(item.get("labels"), list):
             raise UsageError(f"{args.file}:{number}: {item if isinstance(item, str) else 'no labels list'}")
+        if not all(isinstance(name, str) for name in item["labels"]):
+            raise UsageError(f"{args.file}:{number}: labels must be label names (strings), "
+                             f"not {json.dumps(item['labels'], ensure_ascii=False)[:80]}")
         records.append(item)
     if not records:
         raise UsageError(f"{args.file}: no records")
@@ -203,37 +213,65 @@ def cmd_evaluate(args) -> int:
     scores["model"] = str(tagger.folder)
     print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_report(scores)}")
     if args.json:
-        write_json_atomic(args.json, scores)
+        try:
+            write_json_atomic(args.json, scores)
+        except OSError as err:
+            raise _output_error(args.json, err) from None
     return EXIT_OK
+
+
+def _own_report_files(output: str):
+    """Whether a path is one of the files a report to ``output`` writes (the file, or a page in
+    the folder named after it), so that a report written into its input folder is not read
+    as a policy the next time."""
+    out = Path(os.path.realpath(output))
+    pages = out.with_suffix("")
+
+    def own(path: str) -> bool:
+        real = Path(os.path.realpath(path))
+        return real == out or real.parent == pages
+    return own
 
 
 def cmd_report(args) -> int:
     from .readers import read_document
     from .report import ReportWriter, coverage, report_format
-    from .tagger import load
+    from .tagger import DocumentCheck, load
 
     report_format(args.output)
     tagger = load(args.model, batch_size=args.batch_size)
     model = f"{tagger.folder} ({tagger.card.backend})"
-    inputs = list(expand_paths(args.paths))
-    writer = ReportWriter(args.output, many=len(inputs) > 1, model=model)
+    own = _own_report_files(args.output)
+    inputs = [p for p in expand_paths(args.paths) if isinstance(p, ReadError) or not own(p)]
     errors: list[ReadError] = []
-    bar = _progress(total=len(inputs))
-    for item in inputs:
-        bar.update(1)
-        try:
-            if isinstance(item, ReadError):
-                raise item
-            report = coverage(tagger.tag(read_document(item)), model)[0]
-        except ReadError as err:
-            errors.append(err)
-            continue
-        writer.add(report)
-        if report.missing:
-            bar.write(f"{report.doc}: missing {', '.join(report.missing)}", file=sys.stderr)
-    bar.close()
-    writer.close(errors)
-    print(f"reported {len(writer.rows)} policy(ies) to {args.output}"
+    try:
+        writer = ReportWriter(args.output, many=len(inputs) > 1, model=model)
+        bar = _progress(total=len(inputs))
+        for item in inputs:
+            bar.update(1)
+            try:
+                if isinstance(item, ReadError):
+                    raise item
+                frame = tagger.tag(read_document(item))
+            except ReadError as err:
+                errors.append(err)
+                continue
+            check = DocumentCheck(str(item))
+            for text, scores in zip(frame["text"], frame["scores"]):
+                check.add(text, scores)
+            if check.warning():
+                bar.write(check.warning(), file=sys.stderr)
+            report = coverage(frame, model)[0]
+            writer.add(report)
+            if report.missing:
+                bar.write(f"{report.doc}: missing {', '.join(report.missing)}", file=sys.stderr)
+        bar.close()
+        if writer.rows:
+            writer.close(errors)
+    except OSError as err:
+        raise _output_error(args.output, err) from None
+    print((f"reported {len(writer.rows)} policy(ies) to {args.output}" if writer.rows
+           else f"no policy reported; nothing written to {args.output}")
           + (f"; {len(errors)} failed" if errors else ""), file=sys.stderr)
     _report_errors(errors, None)
     return EXIT_INPUT_ERRORS if errors else EXIT_OK
@@ -258,12 +296,15 @@ def cmd_diff(args) -> int:
         _report_errors(errors, None)
         return EXIT_INPUT_ERRORS
     result = diff(*frames, threshold=args.threshold)
-    if kind is None:
-        print(result.to_text())
-    elif kind == "json":
-        write_json_atomic(args.output, result.to_dict())
-    else:
-        atomic_text(args.output, result.to_html())
+    try:
+        if kind is None:
+            print(result.to_text())
+        elif kind == "json":
+            write_json_atomic(args.output, result.to_dict())
+        else:
+            atomic_text(args.output, result.to_html())
+    except OSError as err:
+        raise _output_error(args.output, err) from None
     print(result.summary(), file=sys.stderr)
     return EXIT_OK
 
@@ -276,6 +317,8 @@ def cmd_train(args) -> int:
     from jprivacy.train.transformer import BaseModelError, TrainConfig
 
     check_folds(args.kfold, args.threshold_folds)
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
+        raise UsageError(f"{args.output}: is a file; --output names the model folder to write")
     if args.backend == "linear":
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
         if given:
@@ -345,47 +388,67 @@ def cmd_validate_data(args) -> int:
     return EXIT_INPUT_ERRORS if problems else EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+MODEL_HELP = "model folder or Hub name (default: the bundled model)"
+BATCH_HELP = "clauses classified at a time (default: 256)"
+PATHS_HELP = "policy files (.txt, .md, .html, .htm), folders (read recursively) or - for stdin"
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line.  The flags of ``train`` and ``pretrain`` come from their settings in
+    jprivacy.train, which imports the training libraries: they are added only when ``command``
+    is one of them, so ``jprivacy tag`` and every ``--help`` but theirs start without them."""
     parser = argparse.ArgumentParser(prog="jprivacy", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"jprivacy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     tag = sub.add_parser("tag", help="segment and label policies (files, folders, - for stdin)")
-    tag.add_argument("paths", nargs="+")
+    tag.add_argument("paths", nargs="+", help=PATHS_HELP)
     tag.add_argument("-o", "--output", help="records file: .jsonl (default: stdout), .csv or .parquet")
-    tag.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
+    tag.add_argument("--model", help=MODEL_HELP)
     tag.add_argument("--resume", action="store_true", help="keep documents already in the output")
     tag.add_argument("--errors", help="write failed inputs as JSON to this file")
     tag.add_argument("--summary", action="store_true", help="print which categories each policy covers")
-    tag.add_argument("--batch-size", type=int, default=256)
+    tag.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
     tag.set_defaults(func=cmd_tag)
 
     classify = sub.add_parser("classify", help="label pre-split clause records (JSON Lines)")
     classify.add_argument("-i", "--input", required=True, help="records with 'text' and optional 'section'")
     classify.add_argument("-o", "--output", default="-", help="output JSON Lines (default: stdout)")
-    classify.add_argument("--model")
+    classify.add_argument("--model", help=MODEL_HELP)
     classify.add_argument("--errors", help="write skipped lines as JSON to this file")
-    classify.add_argument("--batch-size", type=int, default=256)
+    classify.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
     classify.set_defaults(func=cmd_classify)
 
     evaluate = sub.add_parser("evaluate", help="per-label precision/recall/F1 on labeled records")
     evaluate.add_argument("file", help="JSON Lines with 'text', 'labels' and optional 'section'")
-    evaluate.add_argument("--model")
+    evaluate.add_argument("--model", help=MODEL_HELP)
     evaluate.add_argument("--json", help="also write the scores as JSON to this file")
     evaluate.set_defaults(func=cmd_evaluate)
 
     rep = sub.add_parser("report", help="coverage report: which legally expected disclosures each policy makes")
-    rep.add_argument("paths", nargs="+")
+    rep.add_argument("paths", nargs="+", help=PATHS_HELP)
     rep.add_argument("-o", "--output", required=True,
                      help="OUT.html (one page, or an index plus a page per policy in OUT/) or OUT.json")
-    rep.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
-    rep.add_argument("--batch-size", type=int, default=256)
+    rep.add_argument("--model", help=MODEL_HELP)
+    rep.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
     rep.set_defaults(func=cmd_report)
 
     dif = sub.add_parser("diff", help="what changed between two versions of a policy, by category")
-    dif.add_argument("old")
-    dif.add_argument("new")
+    dif.add_argument("old", help="the earlier version of the policy (a file, or - for stdin)")
+    dif.add_argument("new", help="the later version of the policy (a file, or - for stdin)")
     dif.add_argument("-o", "--output", help="OUT.html or OUT.json (default: a text listing on stdout)")
-    dif.add_argument("--model", help="model folder or Hub name (default: the bundled model)")
+    dif.add_argument("--model", help=MODEL_HELP)
     from .diff import DEFAULT_THRESHOLD
     dif.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                      help="character similarity from which a removed and an added clause count as reworded")
@@ -399,15 +462,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--threshold-folds", type=int, default=0,
                        help="linear: tune thresholds by policy-grouped K-fold over train+validation, "
                             "then fit on both")
-    from jprivacy.train.transformer import TrainConfig
-    TrainConfig.add_arguments(train)
+    if command == "train":
+        from jprivacy.train.transformer import TrainConfig
+        TrainConfig.add_arguments(train)
     train.set_defaults(func=cmd_train)
 
     pre = sub.add_parser("pretrain", help="build a compact Japanese BERT offline (vocabulary + masked LM)")
     pre.add_argument("--output", required=True, help="folder for the pretrained model (a --base-model)")
     pre.add_argument("--extra-text", help="folder of additional unlabeled policy texts")
-    from jprivacy.train.pretrain import PretrainConfig
-    PretrainConfig.add_arguments(pre)
+    if command == "pretrain":
+        from jprivacy.train.pretrain import PretrainConfig
+        PretrainConfig.add_arguments(pre)
     pre.set_defaults(func=cmd_pretrain)
 
     exp = sub.add_parser("export", help="faster copy of a transformer model: ONNX Runtime, int8 or bf16")
@@ -428,19 +493,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_output_paths(args) -> None:
+    """Refuse, before any work, an output that names a folder or has an unknown extension."""
+    for flag in ("output", "json", "errors"):
+        path = getattr(args, flag, None)
+        if args.command in ("train", "pretrain", "export") and flag == "output":
+            continue  # these name folders
+        if path not in (None, "-") and Path(path).is_dir():
+            raise UsageError(f"{path}: is a directory; name a file for {'-o' if flag == 'output' else '--' + flag}")
+    if getattr(args, "output", None) not in (None, "-") and args.command in ("tag", "classify"):
+        output_format(args.output)
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     if args.command == "train" and not (args.output or args.kfold):
         build_parser().error("train needs --output DIR and/or --kfold K")
     if args.command == "train" and args.threshold_folds and args.backend != "linear":
         build_parser().error("--threshold-folds is for the linear backend (the transformer early-stops on validation)")
     try:
-        if getattr(args, "output", None) not in (None, "-") and args.command in ("tag", "classify"):
-            output_format(args.output)
+        _check_output_paths(args)
         return args.func(args)
-    except (UsageError, ModelFolderError, ValueError) as err:
+    except (UsageError, ModelFolderError, OutputBusyError, ValueError) as err:
         print(f"jprivacy {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE_CLOSED
     except KeyboardInterrupt:
         resumable = args.command == "tag" and getattr(args, "output", None) not in (None, "-")
         print("interrupted" + ("; rerun with --resume to finish" if resumable else ""), file=sys.stderr)

@@ -6,14 +6,21 @@ streamed conversion to ``OUT.tmp`` and a rename for CSV and Parquet.  An interru
 run therefore never leaves an ``OUT`` that looks complete.  A run with ``resume=True`` keeps
 the documents an earlier run finished (all of ``OUT.partial`` but its last document, which may
 be cut short, or all of a finished ``OUT``) and lets the caller skip them.
+
+A run holds an exclusive lock (``fcntl.flock``) on ``OUT.partial`` from the moment it opens it
+until ``OUT`` is in place, so two runs writing the same output cannot mix their records: the
+second one fails at once with :class:`OutputBusyError` and leaves the file alone.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import fcntl
 import io
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,6 +32,10 @@ from .labels import LABELS
 from .readers import LONE_SURROGATE, clean_text
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+class OutputBusyError(Exception):
+    """Another run holds the lock on the output; the message says which file."""
 
 
 def output_format(path: str | Path | None) -> str:
@@ -168,24 +179,55 @@ class RecordWriter:
         if self.path is None:
             self._stream = sys.stdout
             return
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory; name a file", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if resume:
-            self._resume()
-        self._stream = open(self.partial, "a" if resume else "w", encoding="utf-8", newline="")
+        self._stream, existed = self._open_locked()
+        try:
+            if resume and existed:
+                self.done_docs, self.count = _keep_finished_documents(self.partial)
+            elif resume and self.path.exists():  # a finished run: keep all of it
+                self._keep_finished_output()
+            elif existed and stat.S_ISREG(os.fstat(self._stream.fileno()).st_mode):
+                self._stream.truncate(0)  # an earlier partial output, not resumed
+        except BaseException:
+            self._stream.close()
+            raise
+
+    def _open_locked(self):
+        """``OUT.partial`` opened for appending and locked against other runs, and whether it
+        was there before; nothing in it is changed yet."""
+        while True:
+            try:
+                fd, existed = os.open(self.partial, os.O_WRONLY | os.O_APPEND), True
+            except FileNotFoundError:
+                fd, existed = os.open(self.partial, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666), False
+            stream = open(fd, "a", encoding="utf-8", newline="")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                stream.close()
+                raise OutputBusyError(f"{self.path}: another run is writing this output ({self.partial.name} "
+                                      "is locked); wait for it to finish or choose another -o") from None
+            except OSError:  # a file or file system without locks (such as /dev/full): nothing to guard
+                return stream, existed
+            try:  # the run that held the lock may have renamed the file to OUT meanwhile
+                if os.path.samestat(os.fstat(fd), os.stat(self.partial)):
+                    return stream, existed
+            except FileNotFoundError:
+                pass
+            stream.close()
 
     @property
     def partial(self) -> Path:
         return self.path.with_name(self.path.name + ".partial")
 
-    def _resume(self) -> None:
-        if self.partial.exists():
-            self.done_docs, self.count = _keep_finished_documents(self.partial)
-        elif self.path.exists():  # a finished run: keep all of it
-            with open(self.partial, "w", encoding="utf-8", newline="") as f:
-                for record in iter_records(self.path, self.format):
-                    f.write(_json_line(record))
-                    self.done_docs.add(record["doc"])
-                    self.count += 1
+    def _keep_finished_output(self) -> None:
+        with open(self.partial, "w", encoding="utf-8", newline="") as f:
+            for record in iter_records(self.path, self.format):
+                f.write(_json_line(record))
+                self.done_docs.add(record["doc"])
+                self.count += 1
 
     def write(self, record: dict) -> None:
         self._stream.write(_json_line(record))
@@ -196,13 +238,19 @@ class RecordWriter:
         self._stream.flush()
 
     def close(self, ok: bool = True) -> None:
-        """Finish the output (``ok``) or leave ``OUT.partial`` for a resumed run."""
+        """Finish the output (``ok``) or leave ``OUT.partial`` for a resumed run.  The lock is
+        held until ``OUT`` is in place."""
         if self.path is None:
             self._stream.flush()
             return
-        self._stream.close()
-        if not ok:
-            return
+        try:
+            self._stream.flush()
+            if ok:
+                self._finish()
+        finally:
+            self._stream.close()
+
+    def _finish(self) -> None:
         if self.format == "jsonl":
             os.replace(self.partial, self.path)
             return
@@ -233,8 +281,16 @@ def write_json_atomic(path: str | Path, data) -> None:
 
 
 def atomic_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through ``path.tmp`` and a rename; missing folders are made."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory; name a file", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with io.open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with io.open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
+from safetensors import SafetensorError
 
 from .backends import backend_class
 from .display import ClauseFrame
 from .labels import LABELS
 from .model_folder import ModelCard, ModelFolderError, check_files
-from .readers import Document, ReadError, clean_text, iter_documents, read_document
+from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context, iter_segment
 
 BUNDLED = Path(__file__).parent / "bundled"
@@ -28,6 +31,8 @@ class Tagger:
     """
 
     def __init__(self, backend, card: ModelCard, folder: Path | None = None, batch_size: int = 256):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch size must be a whole number of 1 or more, not {batch_size!r}")
         self.backend = backend
         self.card = card
         self.folder = folder
@@ -68,6 +73,8 @@ class Tagger:
     def clause_records(self, clauses: Sequence[tuple[str, int, Clause]]) -> list[dict]:
         """Records (see ``RECORD_FIELDS``) for ``(doc, index, clause)`` triples, classified in context."""
         probs = self.predict_proba([c.text for _, _, c in clauses], [context(c.section, c.lead) for _, _, c in clauses])
+        if len(probs) != len(clauses):  # zip() below would drop clauses without a word
+            raise RuntimeError(f"the {self.card.backend} backend scored {len(probs)} of {len(clauses)} clauses")
         return [{"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
                  "section": clause.section, "text": clause.text, **prediction}
                 for (doc, index, clause), prediction in zip(clauses, self.predictions(probs))]
@@ -100,6 +107,11 @@ class Tagger:
     def tag(self, source: str | Path | Document) -> ClauseFrame:
         """Tag one policy (a path, a Document, or the policy text itself) → one row per clause.
 
+        A string is a path when it names a file that exists, or when it looks like one (one
+        line ending in .txt, .md, .html or .htm): then a missing file raises FileNotFoundError.
+        Any other string is the policy text.  To tag a string as text whatever it looks like,
+        pass ``jprivacy.Document("<text>", text)``.
+
         The result is a DataFrame that also holds the document text (``frame.texts``) and
         displays in Jupyter as the policy with its clauses highlighted.
         """
@@ -131,12 +143,58 @@ def record_contexts(records: Sequence[dict]) -> list[str]:
 
 
 def _as_document(source: str | Path) -> Document:
-    if isinstance(source, Path) or ("\n" not in source and len(source) < 1024 and os.path.exists(source)):
+    """A path (see :meth:`Tagger.tag`) read from disk, or the policy text itself."""
+    if isinstance(source, os.PathLike) or _looks_like_path(source):
+        if not os.path.exists(source):
+            raise FileNotFoundError(errno.ENOENT, "no such policy file (to tag a string as text, pass "
+                                                  "jprivacy.Document('<text>', text))", str(source))
         return read_document(source)
     text = clean_text(str(source))
     if not text.strip():
         raise ReadError("<text>", "empty document (no visible text)")
     return Document("<text>", text)
+
+
+def _looks_like_path(source: str) -> bool:
+    if "\n" in source or len(source) >= 4096:
+        return False
+    return os.path.exists(source) or os.path.splitext(source.rstrip())[1].lower() in POLICY_SUFFIXES
+
+
+_KANA = re.compile(r"[\u3041-\u30ff\uff66-\uff9f]")  # hiragana, katakana, half-width katakana
+JAPANESE_SHARE = 0.2    # fewer clauses than this holding kana: the text is not Japanese
+CONFIDENT_SHARE = 0.1   # fewer clauses than this scoring above 0.5 for some label: not a policy
+
+
+class DocumentCheck:
+    """Counts over one document's clause records that tell when its labels mean little.
+
+    Real policies have kana in at least 58% of their clauses and a label scoring above 0.5 on
+    at least 20% (the corpus, ``../shared/eval`` and ``../shared/wild/policies``); English text
+    has no kana, and terms of service fall below 10% confident clauses.
+    """
+
+    def __init__(self, doc: str):
+        self.doc, self.clauses, self.japanese, self.confident = doc, 0, 0, 0
+
+    def add(self, text: str, scores: dict[str, float]) -> None:
+        """Count one clause: its text and its score per label."""
+        self.clauses += 1
+        self.japanese += bool(_KANA.search(text))
+        self.confident += max(scores.values(), default=0) > 0.5
+
+    def warning(self) -> str | None:
+        """One line when the document is not Japanese or almost no clause gets a label; else None."""
+        if not self.clauses:
+            return None
+        name = printable(self.doc)
+        if self.japanese < JAPANESE_SHARE * self.clauses:
+            return (f"warning: {name}: not Japanese text ({self.japanese} of {self.clauses} clauses "
+                    "have kana); its labels mean little")
+        if self.confident < CONFIDENT_SHARE * self.clauses:
+            return (f"warning: {name}: only {self.confident} of {self.clauses} clauses score above 0.5 "
+                    "for any label; is it a privacy policy?")
+        return None
 
 
 def _documents(inputs) -> Iterator[Document | ReadError]:
@@ -182,6 +240,6 @@ def load(model: str | Path | None = None, batch_size: int = 256) -> Tagger:
     check_files(folder, cls.files)
     try:
         backend = cls.load(folder, card.settings)
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:  # a damaged or truncated file
         raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
     return Tagger(backend, card, folder, batch_size)

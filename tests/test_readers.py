@@ -20,10 +20,15 @@ def test_utf8_text_is_returned_unchanged(tmp_path, seed_policy):
     assert read_document(seed_policy).text == seed_policy.read_text(encoding="utf-8")
 
 
-def test_crlf_is_normalised(tmp_path):
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_line_ends_are_kept_so_offsets_index_the_file(tmp_path, line_end):
     path = tmp_path / "p.txt"
-    path.write_bytes(TEXT.replace("\n", "\r\n").encode())
-    assert read_document(path).text == TEXT
+    path.write_bytes(TEXT.replace("\n", line_end).encode())
+    text = read_document(path).text
+    # CRLF stays; a lone CR (old Mac) reads as LF, one character for one
+    assert text == TEXT.replace("\n", "\r\n" if line_end == "\r\n" else "\n")
+    with open(path, encoding="utf-8", newline="") as f:  # the file as it is, line ends untranslated
+        assert len(text) == len(f.read())
 
 
 def test_html_keeps_visible_text_one_block_per_line():
