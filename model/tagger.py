@@ -12,7 +12,7 @@ import numpy as np
 from safetensors import SafetensorError
 
 from .backends import backend_class
-from .display import ClauseFrame
+from .frame import ClauseFrame
 from .labels import LABELS
 from .model_folder import ModelCard, ModelFolderError, check_files
 from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
