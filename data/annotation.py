@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 from jprivacy.labels import LABELS
+from jprivacy.outputs import iter_records
 
 from . import DATA_DIR
 
@@ -26,13 +27,7 @@ ANNOTATION = DATA_DIR / "annotation"
 
 def read_pass(path: Path) -> dict[tuple[str, int], list[str]]:
     """``{(doc, clause): labels}`` from a JSON Lines pass file."""
-    out = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                r = json.loads(line)
-                out[(r["doc"], r["clause"])] = r["labels"]
-    return out
+    return {(r["doc"], r["clause"]): r["labels"] for r in iter_records(path)}
 
 
 def agreement(a: dict, b: dict) -> dict:

@@ -13,7 +13,6 @@ clauses that moved count as unchanged.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,8 +20,10 @@ from difflib import SequenceMatcher
 
 import pandas as pd
 
+from . import render
+from .frame import text_or_empty
 from .labels import BY_NAME, LABELS, OTHER
-from .report import ITEMS, check, page
+from .report import ITEMS, check
 
 ADDED, REMOVED, REWORDED = "added", "removed", "reworded"
 KINDS = (ADDED, REMOVED, REWORDED)
@@ -35,7 +36,7 @@ def _norm(text: str) -> str:
 
 
 def _record(row) -> dict:
-    return {"clause": int(row.clause), "section": row.section if isinstance(row.section, str) else "",
+    return {"clause": int(row.clause), "section": text_or_empty(row.section),
             "text": row.text, "labels": [name for name in LABELS if name in row.labels]}
 
 
@@ -167,54 +168,13 @@ class PolicyDiff:
         return "\n".join(lines)
 
     def body_html(self) -> str:
-        cover = "".join(f"<li>{html.escape(c['name'])} <code>{c['id']}</code>: {c['old']} → <b>{c['new']}</b></li>"
-                        for c in self.coverage)
-        parts = [f'<div class="jp-diff"><h2>Changes</h2><p>{html.escape(self.summary())}</p>',
-                 f"<h3>Checklist items whose status changed</h3><ul>{cover or '<li>none</li>'}</ul>"]
-        for name, changes in self.by_category().items():
-            color = BY_NAME[name].color if name in BY_NAME else "#999"
-            ja = f" {BY_NAME[name].ja}" if name in BY_NAME else ""
-            parts.append(f'<h3 class="jp-category" style="border-left:8px solid {color};padding-left:.4em">'
-                         f'{name}{html.escape(ja)}</h3>')
-            for kind in KINDS:
-                items = [c for c in changes if c.kind == kind]
-                if items:
-                    parts.append(f"<h4>{kind} ({len(items)})</h4><ul>" +
-                                 "".join(_change_html(c) for c in items) + "</ul>")
-        return "".join(parts) + "</div>"
+        return render.diff_html(self, KINDS, OTHER)
 
     def to_html(self) -> str:
-        return page(f"Changes: {self.old_doc} → {self.new_doc}", self.body_html())
+        return render.page(f"Changes: {self.old_doc} → {self.new_doc}", self.body_html())
 
     def _repr_html_(self) -> str:
         return self.body_html()
-
-
-def _inline(old: str, new: str) -> str:
-    """``old`` rewritten into ``new`` with deletions struck out and insertions underlined."""
-    out = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag in ("delete", "replace"):
-            out.append(f'<del style="background:#fdd">{html.escape(old[i1:i2])}</del>')
-        if tag in ("insert", "replace"):
-            out.append(f'<ins style="background:#dfd">{html.escape(new[j1:j2])}</ins>')
-        if tag == "equal":
-            out.append(html.escape(old[i1:i2]))
-    return "".join(out)
-
-
-def _change_html(change: Change) -> str:
-    if change.kind == REWORDED:
-        relabel = ""
-        if change.old["labels"] != change.new["labels"]:
-            before, after = (", ".join(c["labels"]) or OTHER for c in (change.old, change.new))
-            relabel = f"; labels {before} → {after}"
-        return (f'<li class="jp-{REWORDED}"><small>#{change.old["clause"]}→#{change.new["clause"]} '
-                f'similarity {change.similarity:.2f}{html.escape(relabel)}</small><br>'
-                f'{_inline(change.old["text"], change.new["text"])}</li>')
-    record, tag = (change.new, "ins") if change.kind == ADDED else (change.old, "del")
-    return (f'<li class="jp-{change.kind}"><small>#{record["clause"]}</small> '
-            f'<{tag}>{html.escape(record["text"])}</{tag}></li>')
 
 
 def diff(old: pd.DataFrame, new: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> PolicyDiff:

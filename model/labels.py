@@ -69,11 +69,3 @@ LABELS: tuple[str, ...] = tuple(c.name for c in CATEGORIES)
 BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORIES}
 OTHER = "other"
 
-
-def check_labels(labels) -> list[str]:
-    """Return ``labels`` as a list in taxonomy order; raise ValueError on an unknown name."""
-    labels = list(labels)
-    unknown = sorted(set(labels) - set(LABELS))
-    if unknown:
-        raise ValueError(f"unknown label(s) {unknown}; known: {', '.join(LABELS)}")
-    return [name for name in LABELS if name in labels]

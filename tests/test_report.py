@@ -1,18 +1,18 @@
-"""Rich display, coverage reports, policy diffs, their CLI commands, and the report in a real browser."""
+"""Rich display, coverage reports, the report command, and the report in a real browser."""
 
 import json
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from bs4 import BeautifulSoup
 
 import jprivacy
 from jprivacy.cli import main
-from jprivacy.diff import diff
-from jprivacy.display import ClauseFrame
-from jprivacy.report import CHECKLIST, ITEMS, MISSING, NOT_STATED, PRESENT, coverage
+from jprivacy.frame import ClauseFrame
+from jprivacy.report import CHECKLIST, ITEMS, MISSING, NOT_STATED, PRESENT, coverage, read_checklist, summary_html
 
 LABELED = "jp-clause"
 
@@ -43,6 +43,14 @@ def test_checklist_items_are_data_with_a_legal_basis():
     assert all(item.name and re.search(r"法.*第\d+条", item.basis) for item in CHECKLIST)
     assert all(item.after is None or item.after in ITEMS for item in CHECKLIST)
     assert "電気通信事業法第27条の12" in ITEMS["external_transmission"].basis
+
+
+def test_the_checklist_is_read_from_its_data_file_and_unknown_labels_are_refused(tmp_path):
+    bad = tmp_path / "checklist.toml"
+    bad.write_text('[[item]]\nid = "x"\nname = "x"\nbasis = "法第1条"\nlabels = ["purpse"]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown label.*purpse"):
+        read_checklist(bad)
+    assert read_checklist() == CHECKLIST and ITEMS["foreign_country"].keywords[0] == "米国"
 
 
 def test_crafted_policy_items_present_missing_and_not_stated_with_evidence():
@@ -85,6 +93,18 @@ def test_seed_policy_report_quotes_its_evidence(seed_policy):
     assert table.loc["purpose", "evidence"] == len(table.loc["purpose", "clauses"]) > 3
 
 
+def test_summary_page_links_policies_and_lists_unreadable_inputs():
+    reports = coverage(frame("a", CRAFTED)) + coverage(frame("b", CRAFTED[:2]))
+    from jprivacy.report import summary_frame
+
+    soup = BeautifulSoup(summary_html(summary_frame(reports), {"a": "out/a.html"}, ["b.txt: <empty>"]), "html.parser")
+    rows = soup.select("tr.jp-policy")
+    assert [r.td.get_text() for r in rows] == ["a", "b"] and rows[0].a["href"] == "out/a.html"
+    assert rows[1].select("td")[1].get_text() == str(len(reports[1].missing))
+    assert [td["title"].split(": ")[1] for td in rows[0].select("td[title]")] == list(reports[0].statuses().values())
+    assert soup.select_one("ul li").get_text() == "b.txt: <empty>" and len(soup.select("svg g")) == len(CHECKLIST)
+
+
 # -- display ---------------------------------------------------------------------------------------
 def test_tag_returns_a_clause_frame_that_highlights_every_labeled_clause(seed_policy):
     tagged = jprivacy.load().tag(seed_policy)
@@ -100,40 +120,26 @@ def test_tag_returns_a_clause_frame_that_highlights_every_labeled_clause(seed_po
     assert isinstance(subset, ClauseFrame) and subset.texts == tagged.texts
 
 
+def test_tagging_never_imports_the_renderer():
+    code = ("import sys, jprivacy; jprivacy.load().tag('当社は個人情報を第三者に提供しません。'); "
+            "assert not {'jprivacy.render', 'jinja2'} & set(sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_display_keeps_offering_its_names():
+    from jprivacy import display, frame, render
+    from jprivacy.render import plots
+
+    assert display.ClauseFrame is frame.ClauseFrame and display.highlight_html is render.highlight_html
+    assert display.plot_label_counts is plots.plot_label_counts
+
+
 def test_highlight_rebuilds_the_text_when_the_frame_has_none():
     records = frame("x", CRAFTED)
     bare = ClauseFrame(records.to_dict(orient="records"))
     soup = BeautifulSoup(bare._repr_html_(), "html.parser")
     assert [m.get_text() for m in soup.select("mark")] == [t for t, labels in CRAFTED if labels]
-
-
-# -- diff -------------------------------------------------------------------------------------------
-OLD = [("第1条（利用目的）", ["purpose"]),
-       ("当社は、商品の配送のために個人情報を利用します。", ["purpose"]),
-       ("当社は、個人情報を適切に管理します。", ["security"]),
-       ("不要となった個人情報は、速やかに削除・廃棄いたします。", ["retention"])]
-NEW = [("第1条（利用目的）", ["purpose"]),
-       ("当社は、商品の配送およびアフターサービスのために個人情報を利用します。", ["purpose"]),
-       ("不要となった個人情報は、速やかに削除・廃棄いたします。", ["retention"]),
-       ("当社は、個人データを共同利用します。", ["third_party"])]
-
-
-def test_diff_finds_added_removed_and_reworded_clauses_by_category():
-    result = diff(frame("old", OLD), frame("new", NEW))
-    kinds = {(c.kind, (c.old or c.new)["text"]) for c in result.changes}
-    assert kinds == {("reworded", OLD[1][0]), ("removed", OLD[2][0]), ("added", NEW[3][0])}
-    assert [c.new["text"] for c in result.changes if c.kind == "reworded"] == [NEW[1][0]]
-    assert result.unchanged == 2
-    groups = result.by_category()
-    assert [c.kind for c in groups["purpose"]] == ["reworded"]
-    assert [c.kind for c in groups["security"]] == ["removed"] and [c.kind for c in groups["third_party"]] == ["added"]
-    assert result.counts().loc["third_party"].to_dict() == {"added": 1, "removed": 0, "reworded": 0}
-    assert {"id": "joint_use", "name": "共同利用", "old": NOT_STATED, "new": PRESENT} in result.coverage
-    html = result.to_html()
-    assert "<del" in html and "<ins" in html and "jp-category" in html
-    # a strict threshold turns the rewording into a removal and an addition
-    strict = diff(frame("old", OLD), frame("new", NEW), threshold=0.99)
-    assert sorted(c.kind for c in strict.changes) == ["added", "added", "removed", "removed"]
 
 
 # -- command line -----------------------------------------------------------------------------------
@@ -177,23 +183,6 @@ def test_cli_report_over_a_folder_writes_pages_an_index_and_reports_bad_inputs(
     assert len(links) == 2 and all((index.parent / link).is_file() for link in links)
     assert len(soup.select("tr.jp-policy")) == 2 and soup.select("svg.jp-chart")
     assert "missing.txt" in soup.get_text()
-
-
-def test_cli_diff_outputs_and_exit_codes(tmp_path, linear_model, capsys):
-    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
-    old.write_text("\n".join(t for t, _ in OLD) + "\n", encoding="utf-8")
-    new.write_text("\n".join(t for t, _ in NEW) + "\n", encoding="utf-8")
-    model = ["--model", str(linear_model)]
-    assert main(["diff", str(old), str(new), *model]) == 0
-    listing = capsys.readouterr().out
-    assert "~ #1→#1" in listing and "+ #3 当社は、個人データを共同利用します。" in listing
-    assert main(["diff", str(old), str(new), "-o", str(tmp_path / "d.json"), *model]) == 0
-    data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
-    assert sorted(c["kind"] for c in data["changes"]) == ["added", "removed", "reworded"] and data["unchanged"] == 2
-    assert main(["diff", str(old), str(new), "-o", str(tmp_path / "d.html"), *model]) == 0
-    assert "<del" in (tmp_path / "d.html").read_text(encoding="utf-8")
-    assert main(["diff", str(old), str(tmp_path / "nope.txt"), *model]) == 1
-    assert "nope.txt" in capsys.readouterr().err
 
 
 # -- a real browser --------------------------------------------------------------------------------
