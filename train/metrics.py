@@ -1,4 +1,8 @@
-"""Multi-label scores: per-label precision/recall/F1 with macro and micro averages."""
+"""Multi-label scores: per-label precision/recall/F1 with macro and micro averages.
+
+These are a model's *scores* (:func:`label_scores`, :func:`format_scores`); the legal coverage
+report of a policy is :mod:`jprivacy.report`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from jprivacy.labels import LABELS
 
 
 def multi_hot(label_lists, labels=LABELS) -> np.ndarray:
+    """Label lists → a clauses x labels matrix of 0/1 (KeyError on a name not in ``labels``)."""
     index = {name: j for j, name in enumerate(labels)}
     y = np.zeros((len(label_lists), len(labels)), np.float32)
     for i, names in enumerate(label_lists):
@@ -17,7 +22,7 @@ def multi_hot(label_lists, labels=LABELS) -> np.ndarray:
     return y
 
 
-def report(y_true: np.ndarray, y_pred: np.ndarray, labels=LABELS) -> dict:
+def label_scores(y_true: np.ndarray, y_pred: np.ndarray, labels=LABELS) -> dict:
     """``{"labels": {name: {precision, recall, f1, support}}, "macro": {...}, "micro": {...}}``."""
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
     out = {"labels": {name: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]),
@@ -26,16 +31,22 @@ def report(y_true: np.ndarray, y_pred: np.ndarray, labels=LABELS) -> dict:
         pa, ra, fa, _ = precision_recall_fscore_support(y_true, y_pred, average=avg, zero_division=0)
         out[avg] = {"precision": float(pa), "recall": float(ra), "f1": float(fa)}
     out["n"] = int(len(y_true))
-    out["exact_match"] = float((y_true == y_pred).all(axis=1).mean()) if len(y_true) else 0.0
+    out["exact_match"] = float((y_true == y_pred).all(axis=1).mean())
     return out
 
 
-def format_report(rep: dict) -> str:
+def format_scores(scores: dict) -> str:
+    """:func:`label_scores` as a table: one row per label, then the averages and exact match."""
     lines = [f"{'label':<15}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
-    for name, m in rep["labels"].items():
+    for name, m in scores["labels"].items():
         lines.append(f"{name:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
     for avg in ("macro", "micro"):
-        m = rep[avg]
-        lines.append(f"{avg:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{rep['n']:>10d}")
-    lines.append(f"exact match of the label set: {rep['exact_match']:.3f}")
+        m = scores[avg]
+        lines.append(f"{avg:<15}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{scores['n']:>10d}")
+    lines.append(f"exact match of the label set: {scores['exact_match']:.3f}")
     return "\n".join(lines)
+
+
+# the names these had when "report" also meant them; train/fit.py, train/evaluation.py and the CLI use them
+report = label_scores
+format_report = format_scores
