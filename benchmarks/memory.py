@@ -1,9 +1,12 @@
 """Peak memory of ``jprivacy tag`` on one huge policy: does it grow with the size of the input?
 
-    python benchmarks/memory.py [--sizes 1 10 50] [--model M] [--keep DIR]
+    python benchmarks/memory.py [--sizes 1 10 50] [--one-line] [--model M] [--keep DIR]
 
 For each size (in MB of UTF-8) a policy of ordinary lines is written by mixing the real policy
 texts of ``data/policies`` (``.txt`` and ``.md``, shuffled, repeated) until it is that large.
+With ``--one-line`` the same text is written as one line (line ends become spaces), as a page
+flattened by a careless scraper would be: the segmenter then holds per-character arrays of the
+whole line while it splits it.
 The real ``jprivacy tag POLICY -o OUT.jsonl`` command then runs on it in a child process; its
 peak resident memory is the child's own ``ru_maxrss`` (from ``os.wait4``).  Printed as a markdown table, with
 the growth over the smallest size.
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "data" / "policies"
 
 
-def write_policy(path: Path, megabytes: float, seed: int = 0) -> int:
+def write_policy(path: Path, megabytes: float, seed: int = 0, one_line: bool = False) -> int:
     """Write a policy of ``megabytes`` MB (UTF-8) made of real policy texts; its size in bytes."""
     sources = [p.read_text(encoding="utf-8").strip("\n").encode("utf-8") + b"\n\n"
                for p in sorted(POLICIES.iterdir()) if p.suffix in (".txt", ".md")]
@@ -45,7 +48,7 @@ def write_policy(path: Path, megabytes: float, seed: int = 0) -> int:
                     data = data[:target - written]
                     data = data[:data.rfind(b"\n") + 1]
                     target = written + len(data)
-                f.write(data)
+                f.write(data.replace(b"\n", b" ") if one_line else data)
                 written += len(data)
                 if written >= target:
                     break
@@ -80,6 +83,7 @@ def read_command(policy: Path, model: str | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 10, 50], help="policy sizes in MB")
+    parser.add_argument("--one-line", action="store_true", help="write each policy as a single line")
     parser.add_argument("--model", help="model folder (default: the bundled model)")
     parser.add_argument("--keep", type=Path, help="write the policies and outputs here and keep them")
     args = parser.parse_args()
@@ -90,7 +94,7 @@ def main() -> None:
         rows = []
         for size in sorted(args.sizes):
             policy, output = work / f"policy-{size:g}MB.txt", work / f"policy-{size:g}MB.jsonl"
-            nbytes = write_policy(policy, size)
+            nbytes = write_policy(policy, size, one_line=args.one_line)
             tag = measure(tag_command(policy, output, args.model))
             with open(output, "rb") as f:
                 tag["clauses"] = sum(1 for _ in f)
@@ -98,7 +102,8 @@ def main() -> None:
             rows.append((size, nbytes, tag, read))
             print(f"# {size:g} MB: tag {tag}, read only {read}", file=sys.stderr, flush=True)
         base = rows[0][2]["peak_mb"]
-        print(f"`jprivacy tag POLICY -o OUT.jsonl`, model: {args.model or 'bundled'}\n")
+        layout = "one line" if args.one_line else "ordinary lines"
+        print(f"`jprivacy tag POLICY -o OUT.jsonl`, policy on {layout}, model: {args.model or 'bundled'}\n")
         print(f"| input | clauses | seconds | clauses/s | peak RSS | growth over {rows[0][0]:g} MB "
               "| peak RSS of load + read only | tag − read only |")
         print("|---|---|---|---|---|---|---|---|")

@@ -388,17 +388,6 @@ def cmd_validate_data(args) -> int:
     return EXIT_INPUT_ERRORS if problems else EXIT_OK
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 MODEL_HELP = "model folder or Hub name (default: the bundled model)"
 BATCH_HELP = "clauses classified at a time (default: 256)"
 PATHS_HELP = "policy files (.txt, .md, .html, .htm), folders (read recursively) or - for stdin"
@@ -419,7 +408,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     tag.add_argument("--resume", action="store_true", help="keep documents already in the output")
     tag.add_argument("--errors", help="write failed inputs as JSON to this file")
     tag.add_argument("--summary", action="store_true", help="print which categories each policy covers")
-    tag.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
+    tag.add_argument("--batch-size", type=int, default=256, help=BATCH_HELP)
     tag.set_defaults(func=cmd_tag)
 
     classify = sub.add_parser("classify", help="label pre-split clause records (JSON Lines)")
@@ -427,7 +416,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     classify.add_argument("-o", "--output", default="-", help="output JSON Lines (default: stdout)")
     classify.add_argument("--model", help=MODEL_HELP)
     classify.add_argument("--errors", help="write skipped lines as JSON to this file")
-    classify.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
+    classify.add_argument("--batch-size", type=int, default=256, help=BATCH_HELP)
     classify.set_defaults(func=cmd_classify)
 
     evaluate = sub.add_parser("evaluate", help="per-label precision/recall/F1 on labeled records")
@@ -441,7 +430,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", required=True,
                      help="OUT.html (one page, or an index plus a page per policy in OUT/) or OUT.json")
     rep.add_argument("--model", help=MODEL_HELP)
-    rep.add_argument("--batch-size", type=positive_int, default=256, help=BATCH_HELP)
+    rep.add_argument("--batch-size", type=int, default=256, help=BATCH_HELP)
     rep.set_defaults(func=cmd_report)
 
     dif = sub.add_parser("diff", help="what changed between two versions of a policy, by category")
@@ -493,8 +482,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _check_output_paths(args) -> None:
-    """Refuse, before any work, an output that names a folder or has an unknown extension."""
+def _check_arguments(args) -> None:
+    """Refuse, before any work, a batch size below 1 (it would tag nothing), and an output that
+    names a folder or has an unknown extension."""
+    if getattr(args, "batch_size", 1) < 1 and args.command in ("tag", "classify", "report"):
+        raise UsageError(f"--batch-size must be 1 or more, not {args.batch_size}")
     for flag in ("output", "json", "errors"):
         path = getattr(args, flag, None)
         if args.command in ("train", "pretrain", "export") and flag == "output":
@@ -514,7 +506,7 @@ def main(argv=None) -> int:
     if args.command == "train" and args.threshold_folds and args.backend != "linear":
         build_parser().error("--threshold-folds is for the linear backend (the transformer early-stops on validation)")
     try:
-        _check_output_paths(args)
+        _check_arguments(args)
         return args.func(args)
     except (UsageError, ModelFolderError, OutputBusyError, ValueError) as err:
         print(f"jprivacy {args.command}: {err}", file=sys.stderr)

@@ -61,9 +61,12 @@ class ModelCard:
         card = cls(**{k: v for k, v in data.items() if k in known})
         if list(card.labels) != list(LABELS):
             raise ModelFolderError(f"{path}: labels {card.labels} do not match the taxonomy {list(LABELS)}")
-        if not isinstance(card.thresholds, dict) or set(card.thresholds) != set(LABELS):
+        if not isinstance(card.thresholds, dict) or set(card.thresholds) - set(LABELS):
             raise ModelFolderError(f"{path}: thresholds must give one value per label")
-        for name in LABELS:  # NaN, null or out of range would switch a label off without a word
+        for name in LABELS:  # missing, null, NaN or out of range would switch a label off without a word
+            if name not in card.thresholds:
+                raise ModelFolderError(f"{path}: thresholds.{name} is missing; thresholds must give one "
+                                       "value per label")
             value = card.thresholds[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
                 raise ModelFolderError(f"{path}: thresholds.{name} must be a number from 0 to 1, "

@@ -28,10 +28,17 @@ CLAUSE_CLASS = "jp-clause"
 STATUS_MARK = {"present": "✓", "missing": "✗", "not_stated": "–"}
 STATUS_COLOR = {"present": "#2e7d32", "missing": "#c62828", "not_stated": "#757575"}
 MISSING_BACKGROUND = "#fdecea"
+NOT_NEEDED_COLOR = "#cfcfcf"  # the part of a coverage bar where an item is not needed (not_stated)
+# fonts that hold Japanese on Linux (Noto), macOS (Hiragino) and Windows (Yu Gothic, Meiryo), so no
+# character shows as a box where the browser's default sans-serif font lacks kana and kanji
+FONT_FAMILY = jinja2.utils.markupsafe.Markup(
+    "'Noto Sans JP','Noto Sans CJK JP','Hiragino Kaku Gothic ProN','Hiragino Sans','Yu Gothic',"
+    "YuGothic,Meiryo,sans-serif")
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                           lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-_ENV.globals.update(STATUS_MARK=STATUS_MARK, STATUS_COLOR=STATUS_COLOR, MISSING_BACKGROUND=MISSING_BACKGROUND)
+_ENV.globals.update(STATUS_MARK=STATUS_MARK, STATUS_COLOR=STATUS_COLOR, MISSING_BACKGROUND=MISSING_BACKGROUND,
+                    FONT_FAMILY=FONT_FAMILY)
 
 
 class HTML(str):
@@ -139,21 +146,26 @@ def clause_frame_html(highlight: str, table: str) -> HTML:
 def svg_bars(bars: Sequence[tuple[str, float, str, str]], unit: str = "", maximum: float | None = None,
              width: int = 640, row: int = 22) -> HTML:
     """A horizontal bar chart as inline SVG; ``bars`` are (label, value, colour, hover text) and
-    ``unit`` is written after each value.
+    ``unit`` is written after each value.  A bar may carry a second part after its value,
+    (…, extra value, extra colour, extra name), drawn after the first and named after its value.
 
-    Text is left to the browser's fonts, so Japanese labels render without a font in Python.
+    Text is left to the browser's fonts (:data:`FONT_FAMILY`), so Japanese labels render
+    without a font in Python.
     """
-    value_w = 60
+    value_w = 170 if any(len(bar) > 4 for bar in bars) else 60  # room for " + 20% not needed"
     label_w = min(420, 8 + max([sum(12 if ord(ch) > 0x2E7F else 7 for ch in label) for label, *_ in bars] or [0]))
-    top = max([maximum or 0, *[value for _, value, _, _ in bars]]) or 1
+    top = max([maximum or 0, *[bar[1] + (bar[4] if len(bar) > 4 else 0) for bar in bars]]) or 1
     plot_w = width - label_w - value_w
     shapes = []
-    for k, (label, value, color, title) in enumerate(bars):
+    for k, (label, value, color, title, *second) in enumerate(bars):
+        extra, extra_color, extra_name = second or (0, None, "")
         y = k * row + 2
-        w = plot_w * value / top
+        w, extra_w = plot_w * value / top, plot_w * extra / top
         shapes.append({"title": title, "label": label, "label_x": label_w - 6, "text_y": f"{y + row * 0.65:.1f}",
                        "x": label_w, "y": y + 3, "width": f"{w:.1f}", "height": row - 6, "color": color,
-                       "value_x": f"{label_w + w + 4:.1f}", "value": f"{value:g}"})
+                       "extra_x": f"{label_w + w:.1f}", "extra_width": f"{extra_w:.1f}" if extra else None,
+                       "extra_color": extra_color, "extra_label": f" + {extra:g}{unit} {extra_name}" if extra else "",
+                       "value_x": f"{label_w + w + extra_w + 4:.1f}", "value": f"{value:g}"})
     return fill("bars.svg", bars=shapes, unit=unit, width=width, height=row * len(bars) + 4)
 
 
@@ -185,8 +197,11 @@ def summary_html(summary: pd.DataFrame, items: Mapping, rates: Mapping[str, floa
     present (``rates``; ``counts`` has the policies of each item per status), then the
     policy x item table.  ``items`` maps item ids to checklist items."""
     links = links or {}
+    n = max(len(summary), 1)  # not needed (not_stated) is its own grey part, not counted as absent
     bars = [(items[i].name, round(100 * rates[i], 1), BY_NAME[items[i].labels[0]].color,
-             f"{items[i].name} ({i}): present in {counts[i]['present']} of {len(summary)} policies")
+             f"{items[i].name} ({i}): present in {counts[i]['present']}, not needed in {counts[i]['not_stated']}, "
+             f"missing in {counts[i]['missing']} of {len(summary)} policies",
+             round(100 * counts[i]["not_stated"] / n, 1), NOT_NEEDED_COLOR, "not needed")
             for i in summary.columns]
     rows = [{"doc": str(doc), "link": links.get(doc), "missing": (statuses == "missing").sum(),
              "cells": [(items[i].name, s) for i, s in statuses.items()]} for doc, statuses in summary.iterrows()]
