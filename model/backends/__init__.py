@@ -1,8 +1,9 @@
-"""Classifier backends: one interface (fit / predict_proba / save / load), several models."""
+"""Classifier backends: one interface (predict_proba / save / load; ``fit`` for those that learn),
+several models, each with its inference settings.  Nothing here imports :mod:`jprivacy.train`."""
 
 from __future__ import annotations
 
-from .base import Backend
+from .base import Backend, Settings, Trainable
 
 
 def backend_class(name: str) -> type[Backend]:
@@ -19,4 +20,4 @@ def backend_class(name: str) -> type[Backend]:
     raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer' or 'onnx'")
 
 
-__all__ = ["Backend", "backend_class"]
+__all__ = ["Backend", "Trainable", "Settings", "backend_class"]
