@@ -299,6 +299,23 @@ def test_classify_skips_bad_lines_with_one_line_each_and_keeps_the_rest(tmp_path
 
 
 # -- issue 14: what a new user broke ------------------------------------------------------------
+@pytest.fixture
+def run_main(capsys):
+    """The jprivacy command in this process (its ``main``), where no process start is needed:
+    what it returns, prints and writes, as a CompletedProcess.  A traceback would fail the test."""
+    from jprivacy.cli import main
+
+    def run(*args) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit:
+            code = exit.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.encode(), err.encode())
+    return run
+
+
 def one_line_error(result, *parts: str, code: int = 2) -> str:
     """The run failed with ``code`` and said so in one line holding every part, with no traceback."""
     lines = stderr_lines(result)
@@ -308,9 +325,9 @@ def one_line_error(result, *parts: str, code: int = 2) -> str:
 
 
 @pytest.mark.parametrize("size", ["0", "-1"])
-def test_14_01_non_positive_batch_size_is_refused(tmp_path, seed_policy, size):
+def test_14_01_non_positive_batch_size_is_refused(run_main, tmp_path, seed_policy, size):
     out = tmp_path / "out.jsonl"
-    one_line_error(jprivacy("tag", seed_policy, "-o", out, "--batch-size", size), "--batch-size", "1 or more")
+    one_line_error(run_main("tag", seed_policy, "-o", out, "--batch-size", size), "--batch-size", "1 or more")
     assert not out.exists() and not Path(f"{out}.partial").exists()
     import jprivacy as api
     with pytest.raises(ValueError, match="batch size"):
@@ -445,7 +462,7 @@ def test_14_05_resume_knows_documents_whatever_the_spelling_of_their_path(tmp_pa
 
 @pytest.mark.parametrize("value, shown", [(None, "null"), ("missing", "missing"), (1.5, "1.5"), (-0.1, "-0.1"),
                                           ("0.5", '"0.5"'), (True, "true")])
-def test_14_06_a_bad_threshold_refuses_the_model_folder(tmp_path, seed_policy, value, shown):
+def test_14_06_a_bad_threshold_refuses_the_model_folder(run_main, tmp_path, seed_policy, value, shown):
     from jprivacy.tagger import BUNDLED
 
     model = tmp_path / "model"
@@ -457,7 +474,7 @@ def test_14_06_a_bad_threshold_refuses_the_model_folder(tmp_path, seed_policy, v
         card["thresholds"]["cookies"] = value
     (model / "jprivacy.json").write_text(json.dumps(card), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    one_line_error(jprivacy("tag", seed_policy, "--model", model, "-o", out), "thresholds.cookies", shown)
+    one_line_error(run_main("tag", seed_policy, "--model", model, "-o", out), "thresholds.cookies", shown)
     assert not out.exists()
 
 
@@ -475,7 +492,7 @@ def labeled_file(tmp_path, labels) -> Path:
     return path
 
 
-def test_14_08_output_folders_are_made_for_o_json_and_errors(tmp_path, seed_policy):
+def test_14_08_output_folders_are_made_for_o_json_and_errors(run_main, tmp_path, seed_policy):
     new = tmp_path / "new" / "deeper"
     gold = labeled_file(tmp_path, ["cookies"])
     runs = [("diff", seed_policy, seed_policy, "-o", new / "d.html"),
@@ -483,28 +500,28 @@ def test_14_08_output_folders_are_made_for_o_json_and_errors(tmp_path, seed_poli
             ("evaluate", gold, "--json", new / "s.json"),
             ("tag", seed_policy, "-o", new / "t.csv", "--errors", new / "more" / "errors.json")]
     for args in runs:
-        result = jprivacy(*args)
+        result = run_main(*args)
         assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode()
     assert {p.name for p in new.rglob("*") if p.is_file()} == {"d.html", "d.json", "s.json", "t.csv", "errors.json"}
 
 
-def test_14_08_mistakes_get_one_line_and_no_traceback(tmp_path, seed_policy):
+def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_policy):
     from jprivacy.tagger import BUNDLED
 
     (tmp_path / "file").write_text("x")
     blocked = tmp_path / "file" / "out"  # its parent is a file: nothing can be made there
-    one_line_error(jprivacy("diff", seed_policy, seed_policy, "-o", f"{blocked}.html"), "cannot write the output")
-    one_line_error(jprivacy("evaluate", labeled_file(tmp_path, ["cookies"]), "--json", f"{blocked}.json"),
+    one_line_error(run_main("diff", seed_policy, seed_policy, "-o", f"{blocked}.html"), "cannot write the output")
+    one_line_error(run_main("evaluate", labeled_file(tmp_path, ["cookies"]), "--json", f"{blocked}.json"),
                    "cannot write the output")
     for labels in ([1, "cookies"], [["x"]], [None]):
-        one_line_error(jprivacy("evaluate", labeled_file(tmp_path, labels)), "gold.jsonl:1", "labels must be label names")
-    one_line_error(jprivacy("train", "--output", tmp_path / "file"), "is a file")
+        one_line_error(run_main("evaluate", labeled_file(tmp_path, labels)), "gold.jsonl:1", "labels must be label names")
+    one_line_error(run_main("train", "--output", tmp_path / "file"), "is a file")
     model = tmp_path / "model"
     shutil.copytree(BUNDLED, model)
     weights = model / "linear.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
-    one_line_error(jprivacy("tag", seed_policy, "--model", model), "cannot load linear backend")
-    one_line_error(jprivacy("report", seed_policy, "--model", model, "-o", tmp_path / "r.html"),
+    one_line_error(run_main("tag", seed_policy, "--model", model), "cannot load linear backend")
+    one_line_error(run_main("report", seed_policy, "--model", model, "-o", tmp_path / "r.html"),
                    "cannot load linear backend")
 
 
@@ -563,14 +580,14 @@ def test_14_11_a_missing_path_raises_file_not_found(tmp_path):
 
 
 @pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["CRLF", "CR"])
-def test_14_12_offsets_index_the_file_with_its_line_ends(tmp_path, seed_policy, line_end):
+def test_14_12_offsets_index_the_file_with_its_line_ends(run_main, tmp_path, seed_policy, line_end):
     import jprivacy as api
 
     path = tmp_path / "windows.txt"
     path.write_bytes(seed_policy.read_bytes().replace(b"\n", line_end.encode()))
     with open(path, encoding="utf-8", newline="") as f:
         raw = f.read()  # the file as it is, line ends not translated
-    result = jprivacy("tag", path, "-o", tmp_path / "out.jsonl")
+    result = run_main("tag", path, "-o", tmp_path / "out.jsonl")
     records = read_records(tmp_path / "out.jsonl")
     assert result.returncode == 0 and len(records) == len(segment(seed_policy.read_text(encoding="utf-8")))
     assert all(raw[r["start"]:r["end"]] == r["text"] for r in records)
@@ -593,8 +610,8 @@ def test_14_13_version_and_help():
         assert all(action.help for action in sub._actions), command  # paths, old, new, --model, --batch-size
 
 
-def test_14_13_summary_names_labels_in_full(seed_policy):
-    result = jprivacy("tag", seed_policy, "--summary")
+def test_14_13_summary_names_labels_in_full(run_main, seed_policy):
+    result = run_main("tag", seed_policy, "--summary")
     header = next(line for line in stderr_lines(result) if line.startswith("policy"))
     assert header.split()[2:] == list(LABELS)
 
@@ -609,32 +626,32 @@ def test_14_13_a_closed_pipe_ends_the_run_quietly(seed_policy):
     assert "Broken pipe" not in stderr and "Traceback" not in stderr and "error" not in stderr, stderr
 
 
-def test_14_13_a_report_with_nothing_to_report_writes_nothing(tmp_path):
+def test_14_13_a_report_with_nothing_to_report_writes_nothing(run_main, tmp_path):
     for out in (tmp_path / "r.html", tmp_path / "r.json"):
-        result = jprivacy("report", tmp_path / "missing.txt", tmp_path / "missing2.txt", "-o", out)
+        result = run_main("report", tmp_path / "missing.txt", tmp_path / "missing2.txt", "-o", out)
         lines = stderr_lines(result)
         assert result.returncode == 1 and f"no policy reported; nothing written to {out}; 2 failed" in lines
         assert not any("reported 0" in line for line in lines) and not out.exists()
         assert not (tmp_path / "r").exists()
 
 
-def test_14_13_an_output_that_is_a_folder_gets_no_resume_hint(tmp_path, seed_policy):
+def test_14_13_an_output_that_is_a_folder_gets_no_resume_hint(run_main, tmp_path, seed_policy):
     folder = tmp_path / "out.jsonl"
     folder.mkdir()
     Path(f"{folder}.partial").write_text("")  # even with a partial output beside it
     for args in (("tag", seed_policy, "-o", folder), ("tag", seed_policy, "--errors", folder),
                  ("report", seed_policy, "-o", tmp_path), ("evaluate", labeled_file(tmp_path, []), "--json", tmp_path)):
-        line = one_line_error(jprivacy(*args), "is a directory")
+        line = one_line_error(run_main(*args), "is a directory")
         assert "--resume" not in line
 
 
-def test_14_13_a_report_in_its_input_folder_is_not_read_back(tmp_path, seed_policy):
+def test_14_13_a_report_in_its_input_folder_is_not_read_back(run_main, tmp_path, seed_policy):
     crawl = tmp_path / "crawl"
     crawl.mkdir()
     shutil.copy(seed_policy, crawl / "a.txt")
     (crawl / "b.html").write_text(f"<html><body><p>{TEXT}</p></body></html>", encoding="utf-8")
     for _ in range(2):
-        result = jprivacy("report", crawl, "-o", crawl / "report.html")
+        result = run_main("report", crawl, "-o", crawl / "report.html")
         assert result.returncode == 0 and "reported 2 policy(ies)" in result.stderr.decode(), result.stderr.decode()
     assert len(list((crawl / "report").iterdir())) == 2
 
@@ -648,8 +665,8 @@ def report_fonts(page: str) -> list[str]:
             if "sans-serif" in stack]
 
 
-def test_14_14_report_names_a_japanese_font_stack(tmp_path, seed_policy):
-    result = jprivacy("report", seed_policy, "-o", tmp_path / "r.html")
+def test_14_14_report_names_a_japanese_font_stack(run_main, tmp_path, seed_policy):
+    result = run_main("report", seed_policy, "-o", tmp_path / "r.html")
     assert result.returncode == 0, result.stderr.decode()
     stacks = report_fonts((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert len(stacks) == 3 and len(set(stacks)) == 1, stacks  # body, highlighted text and chart alike
@@ -660,10 +677,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-def test_14_14_japanese_renders_in_headless_chromium(tmp_path, seed_policy):
+def test_14_14_japanese_renders_in_headless_chromium(run_main, tmp_path, seed_policy):
     """In the browser the report's font stack draws kana, not boxes: two different characters
     give different pixels (boxes would be the same), and on Linux the stack picks Noto Sans CJK JP."""
-    assert jprivacy("report", seed_policy, "-o", tmp_path / "r.html").returncode == 0
+    assert run_main("report", seed_policy, "-o", tmp_path / "r.html").returncode == 0
     stack = report_fonts((tmp_path / "r.html").read_text(encoding="utf-8"))[0]
     probe = tmp_path / "probe.html"
     probe.write_text("""<!DOCTYPE html><html><body><script>
@@ -689,11 +706,11 @@ document.body.dataset.noto = String(ink(stack, "あ") === ink("'Noto Sans CJK JP
         assert 'data-noto="true"' in result.stdout
 
 
-def test_14_14_the_index_chart_shows_not_needed_apart(tmp_path, seed_policy):
+def test_14_14_the_index_chart_shows_not_needed_apart(run_main, tmp_path, seed_policy):
     from bs4 import BeautifulSoup
 
     (tmp_path / "short.txt").write_text(TEXT, encoding="utf-8")
-    assert jprivacy("report", seed_policy, tmp_path / "short.txt", "-o", tmp_path / "index.html").returncode == 0
+    assert run_main("report", seed_policy, tmp_path / "short.txt", "-o", tmp_path / "index.html").returncode == 0
     index = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
     bars = index.select("svg.jp-chart g")
     assert bars and any(g.select_one("rect.jp-extra") for g in bars)
@@ -706,7 +723,7 @@ def test_14_14_the_index_chart_shows_not_needed_apart(tmp_path, seed_policy):
         assert ("% not needed" in g.select("text")[-1].get_text()) == (numbers[1] > 0)
 
 
-def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(tmp_path, seed_policy):
+def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(run_main, tmp_path, seed_policy):
     english = tmp_path / "english.txt"
     english.write_text("Privacy Policy\nWe collect your name and email address.\nWe use cookies.\n"
                        "We may share your data with partners.\nContact us at privacy@example.com.\n")
@@ -714,12 +731,13 @@ def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(tmp_path, 
     recipe.write_text("カレーの作り方\n玉ねぎを薄く切ります。\n鍋に油をひいて玉ねぎを炒めます。\n"
                       "肉と野菜を加えてさらに炒めます。\n水を入れて二十分煮込みます。\nルーを溶かして完成です。\n",
                       encoding="utf-8")
-    result = jprivacy("tag", english, recipe, seed_policy, "-o", tmp_path / "out.jsonl")
+    result = run_main("tag", english, recipe, seed_policy, "-o", tmp_path / "out.jsonl")
     warnings = [line for line in stderr_lines(result) if line.startswith("warning: ")]
     assert result.returncode == 0 and warnings == [
         f"warning: {english}: not Japanese text (0 of 5 clauses have kana); its labels mean little",
         f"warning: {recipe}: only 0 of 6 clauses score above 0.5 for any label; is it a privacy policy?"]
-    report = jprivacy("report", english, seed_policy, "-o", tmp_path / "r.json")
+    assert {r["doc"] for r in read_records(tmp_path / "out.jsonl")} == {str(english), str(recipe), str(seed_policy)}
+    report = run_main("report", english, seed_policy, "-o", tmp_path / "r.json")
     assert [line for line in stderr_lines(report) if line.startswith("warning: ")] == warnings[:1]
 
 
