@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import fcntl
 import io
 import json
 import os
@@ -24,6 +23,11 @@ import stat
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a second run is not refused there
+    fcntl = None
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -203,6 +207,8 @@ class RecordWriter:
             except FileNotFoundError:
                 fd, existed = os.open(self.partial, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666), False
             stream = open(fd, "a", encoding="utf-8", newline="")
+            if fcntl is None:
+                return stream, existed
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
