@@ -221,6 +221,8 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
                 if len(clause.text) >= 20 and clause.text in eval_text:
                     problems.append(f"{doc} clause at {clause.start}: text also appears in {eval_dir}")
 
+    problems.extend(validate_wild(eval_dir=eval_dir))
+
     shingles = {doc: _shingles(text) for doc, text in texts.items()}
     docs = sorted(shingles)
     for i, a in enumerate(docs):
@@ -229,4 +231,47 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
             similarity = len(shingles[a] & shingles[b]) / union if union else 0.0
             if similarity > max_similarity:
                 problems.append(f"{a} and {b} near-duplicate each other (similarity {similarity:.2f})")
+    return problems
+
+
+def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, eval_dir: Path | None = None,
+                  log: Callable[[str], None] = _stderr) -> list[str]:
+    """Problems with the standoff wild labels: hashes, offsets, clause numbers, label names, and
+    used clauses of 20+ characters that occur in ``eval_dir``.  Without the texts, one line says
+    that only the label names were checked."""
+    if not Path(labels).is_file():
+        return []
+    problems: list[str] = []
+    by_doc: dict[str, list[dict]] = {}
+    for record in read_labeled_file(labels):
+        by_doc.setdefault(record["doc"], []).append(record)
+        if record["labels"] is not None:
+            unknown = set(record["labels"]) - set(LABELS)
+            if unknown or len(set(record["labels"])) != len(record["labels"]):
+                problems.append(f"wild {record['doc']} clause {record['clause']}: unknown or repeated label(s)")
+    folder = wild_texts(texts)
+    if not folder.is_dir():
+        log(f"wild policy texts not found at {folder}: checked label names only")
+        return problems
+    eval_text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(eval_dir).rglob("*.txt"))) \
+        if eval_dir is not None and Path(eval_dir).is_dir() else ""
+    for doc, records in sorted(by_doc.items()):
+        path = folder / f"{doc}.txt"
+        if not path.is_file():
+            problems.append(f"wild {doc}: no text at {path}")
+            continue
+        document = read_document(path)
+        if sha256(document.text) != records[0]["sha256"] or len({r["sha256"] for r in records}) > 1:
+            problems.append(f"wild {doc}: SHA-256 of {path} differs from the labels'")
+            continue
+        clauses = segment(document.text, document.headings)
+        if [r["clause"] for r in records] != list(range(len(clauses))):
+            problems.append(f"wild {doc}: {len(records)} labeled clauses, the segmenter gives {len(clauses)}")
+            continue
+        for record, clause in zip(records, clauses):
+            where = f"wild {doc} clause {record['clause']}"
+            if (record["start"], record["end"]) != (clause.start, clause.end):
+                problems.append(f"{where}: offsets {record['start']}-{record['end']} != {clause.start}-{clause.end}")
+            elif record["labels"] is not None and len(clause.text) >= 20 and clause.text in eval_text:
+                problems.append(f"{where}: text also appears in {eval_dir}")
     return problems

@@ -1,15 +1,19 @@
 """Make a compact Japanese BERT offline: a corpus vocabulary, then masked-LM pretraining.
 
 The tokenizer follows the recipe of tohoku-nlp/bert-base-japanese-v3: MeCab (fugashi with
-unidic-lite) splits words, WordPiece splits words into sub-words.  The vocabulary is learnt
-from the project's policy texts (plus any folder of extra text), and the model is pretrained
-with masked-language modelling on the same text.  The output folder works as
-``--base-model`` for fine-tuning.
+unidic-lite) splits words, WordPiece splits words into sub-words.  The text is the corpus of
+:mod:`jprivacy.train.corpus` (project and real policies, terms, Debian's Japanese
+documentation, plus any folder of extra text).  Documents are packed into full-length blocks,
+whole MeCab words are masked together, and the forward pass runs under bf16 autocast where the
+CPU supports it.  The output folder works as ``--base-model`` for fine-tuning and records what
+it was trained on in ``pretraining.json``.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +23,7 @@ from jprivacy.model_folder import share_like_other_files
 from jprivacy.readers import ReadError, iter_documents
 
 from .config import FlagConfig
+from .corpus import build_corpus
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MECAB = {"mecab_dic": "unidic_lite"}
@@ -28,7 +33,7 @@ MECAB = {"mecab_dic": "unidic_lite"}
 class PretrainConfig(FlagConfig):
     """Pretraining settings; each field is the CLI flag of the same name."""
 
-    vocab_size: int = 8000
+    vocab_size: int = 12000
     hidden_size: int = 256
     layers: int = 4
     heads: int = 4
@@ -38,8 +43,8 @@ class PretrainConfig(FlagConfig):
     batch_size: int = 32
     learning_rate: float = 5e-4
     mlm_probability: float = 0.15
+    whole_word_mask: bool = True
     seed: int = 13
-
 
 
 def corpus_lines(extra: Path | None = None) -> list[str]:
@@ -52,8 +57,6 @@ def corpus_lines(extra: Path | None = None) -> list[str]:
         if not isinstance(document, ReadError):
             lines.extend(line.strip() for line in document.text.split("\n") if line.strip())
     return lines
-
-
 def _word_splitter():
     from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
 
@@ -91,39 +94,125 @@ def bert_config(tokenizer, config: PretrainConfig):
                       pad_token_id=tokenizer.pad_token_id)
 
 
-def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
-             log=print) -> Path:
-    """Build the vocabulary and pretrain a BERT with masked-LM on the corpus; save to ``output``."""
+def pack(documents: Iterable[list[int]], length: int, cls_id: int, sep_id: int) -> list[list[int]]:
+    """Token ids of documents, [SEP] after each, cut into ``[CLS] … [SEP]`` blocks of exactly ``length``."""
+    body = length - 2
+    blocks, stream = [], []
+    for ids in documents:
+        stream.extend(ids)
+        stream.append(sep_id)
+        while len(stream) >= body:
+            blocks.append([cls_id, *stream[:body], sep_id])
+            del stream[:body]
+    return blocks
+
+
+class WholeWordMasking:
+    """Masked-LM batches that mask every sub-word of a chosen MeCab word together.
+
+    A token starting with ``##`` continues the word before it (WordPiece); a word is chosen
+    with ``probability``, and its tokens become [MASK] (80%), a random token (10%) or stay (10%).
+    With ``whole_words=False`` each token is chosen on its own (BERT's original masking).
+    """
+
+    def __init__(self, tokenizer, probability: float = 0.15, whole_words: bool = True, seed: int = 13):
+        import torch
+
+        vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        self.continues = torch.tensor([t.startswith("##") for t in vocab]) if whole_words \
+            else torch.zeros(len(vocab), dtype=torch.bool)
+        self.special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
+        self.mask_id, self.vocab_size, self.probability = tokenizer.mask_token_id, len(vocab), probability
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, examples: list[dict]) -> dict:
+        import torch
+
+        ids = torch.tensor([e["input_ids"] for e in examples])
+        special = torch.isin(ids, self.special)
+        starts = ~self.continues[ids] & ~special
+        word = starts.long().cumsum(1)                       # word number of every token
+        chosen = starts & (torch.rand(ids.shape, generator=self.generator) < self.probability)
+        picked = torch.zeros(ids.shape[0], ids.shape[1] + 1, dtype=torch.bool)
+        picked.scatter_(1, torch.where(chosen, word, 0), chosen)
+        picked[:, 0] = False                                  # word 0: tokens before the first word
+        masked = picked.gather(1, word) & ~special
+        labels = torch.where(masked, ids, -100)
+        roll = torch.rand(ids.shape, generator=self.generator)
+        inputs = torch.where(masked & (roll < 0.8), self.mask_id, ids)
+        random_ids = torch.randint(self.vocab_size, ids.shape, generator=self.generator)
+        inputs = torch.where(masked & (roll >= 0.8) & (roll < 0.9), random_ids, inputs)
+        return {"input_ids": inputs, "attention_mask": torch.ones_like(ids), "labels": labels}
+
+
+def bf16_supported() -> bool:
+    """True on CPUs with native bf16 arithmetic (AVX-512 BF16 or AMX) or a CUDA GPU that has it."""
     import torch
-    from transformers import (BertForMaskedLM, DataCollatorForLanguageModeling, Trainer,
-                              TrainingArguments, set_seed)
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None) or getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool(check and check())
+
+
+def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
+             wild: Path | None = None, log=print) -> Path:
+    """Build the corpus and the vocabulary, pretrain a BERT with masked-LM; save to ``output``."""
+    import torch
+    from transformers import BertForMaskedLM, Trainer, TrainingArguments, set_seed
 
     output = Path(output)
     set_seed(config.seed)
-    lines = corpus_lines(extra)
-    log(f"pretraining text: {len(lines)} lines, {sum(map(len, lines))} characters")
-    tokenizer = build_tokenizer(lines, output, config.vocab_size)
-    encoded = tokenizer(lines, truncation=True, max_length=config.max_length)["input_ids"]
+    started = time.perf_counter()
+    documents, stats = build_corpus(extra=extra, wild=wild)
+    for name, s in stats.sources.items():
+        log(f"  {name}: {s['characters']:,} characters in {s['documents']:,} documents")
+    log(f"pretraining text: {stats.characters:,} characters")
+    tokenizer = build_tokenizer((line for doc in documents for line in doc), output, config.vocab_size)
+    encoded = ([i for ids in tokenizer(doc, add_special_tokens=False)["input_ids"] for i in ids]
+               for doc in documents)
+    blocks = pack(encoded, config.max_length, tokenizer.cls_token_id, tokenizer.sep_token_id)
+    log(f"{len(blocks):,} blocks of {config.max_length} tokens "
+        f"({config.max_steps * config.batch_size / max(1, len(blocks)):.1f} epochs)")
 
-    class Lines(torch.utils.data.Dataset):
+    class Blocks(torch.utils.data.Dataset):
         def __len__(self):
-            return len(encoded)
+            return len(blocks)
 
         def __getitem__(self, i):
-            return {"input_ids": encoded[i]}
+            return {"input_ids": blocks[i]}
 
     model = BertForMaskedLM(bert_config(tokenizer, config))
+    bf16 = bf16_supported()
     with tempfile.TemporaryDirectory(prefix="jprivacy-pretrain-") as scratch:
         args = TrainingArguments(output_dir=scratch, max_steps=config.max_steps, seed=config.seed,
-                                 per_device_train_batch_size=config.batch_size,
+                                 per_device_train_batch_size=config.batch_size, bf16=bf16,
+                                 use_cpu=not torch.cuda.is_available(),
                                  learning_rate=config.learning_rate, warmup_steps=config.max_steps // 20,
                                  weight_decay=0.01, save_strategy="no", report_to="none",
-                                 logging_steps=max(1, config.max_steps // 20))
-        collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config.mlm_probability)
-        Trainer(model=model, args=args, train_dataset=Lines(), data_collator=collator,
-                processing_class=tokenizer).train()
+                                 logging_steps=max(1, config.max_steps // 20), dataloader_pin_memory=False)
+        collator = WholeWordMasking(tokenizer, config.mlm_probability, config.whole_word_mask, config.seed)
+        result = Trainer(model=model, args=args, train_dataset=Blocks(), data_collator=collator).train()
     model.save_pretrained(output, safe_serialization=True)
-    share_like_other_files(output)
     tokenizer.save_pretrained(output)
-    log(f"saved pretrained model to {output}")
+    record = {"config": config.to_dict(), "corpus": stats.sources, "characters": stats.characters,
+              "blocks": len(blocks), "bf16_autocast": bf16, "final_loss": round(result.training_loss, 4),
+              "train_seconds": round(result.metrics.get("train_runtime", 0.0), 1),
+              "wall_seconds": round(time.perf_counter() - started, 1),
+              "hardware": _hardware()}
+    (output / "pretraining.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    share_like_other_files(output)
+    log(f"saved pretrained model to {output} (mean MLM loss {record['final_loss']}, "
+        f"{record['train_seconds']:.0f}s of training)")
     return output
+
+
+def _hardware() -> str:
+    import platform
+
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
