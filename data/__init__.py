@@ -173,13 +173,14 @@ def _shingles(text: str, k: int = 8) -> set[str]:
 
 
 def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path | None = None,
-             max_similarity: float = 0.35) -> list[str]:
+             max_similarity: float = 0.35, wild: str | Path | None = None) -> list[str]:
     """Problems with the corpus (empty list when it is consistent).
 
     Checks: every policy has labels for exactly the clauses the segmenter produces, with
     matching offsets, text and section; labels come from the taxonomy; no clause text of
     20+ characters occurs in the evaluation policies (``eval_dir``, when it exists); no two
-    policies near-duplicate each other (Jaccard similarity of 8-character shingles).
+    policies near-duplicate each other (Jaccard similarity of 8-character shingles).  The wild
+    labels are checked against the texts in ``wild`` (see :func:`wild_texts` and :func:`validate_wild`).
     """
     problems: list[str] = []
     by_doc: dict[str, list[dict]] = {}
@@ -221,7 +222,7 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
                 if len(clause.text) >= 20 and clause.text in eval_text:
                     problems.append(f"{doc} clause at {clause.start}: text also appears in {eval_dir}")
 
-    problems.extend(validate_wild(eval_dir=eval_dir))
+    problems.extend(validate_wild(texts=wild, eval_dir=eval_dir))
 
     shingles = {doc: _shingles(text) for doc, text in texts.items()}
     docs = sorted(shingles)
