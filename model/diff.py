@@ -17,13 +17,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 
 import pandas as pd
 
 from . import render
+from .errors import UsageError
 from .frame import text_or_empty
 from .labels import BY_NAME, LABELS, OTHER
-from .report import ITEMS, check
+from .outputs import atomic_text, write_json_atomic
+from .readers import ReadError, read_document
+from .report import ITEMS, check, report_format
 
 ADDED, REMOVED, REWORDED = "added", "removed", "reworded"
 KINDS = (ADDED, REMOVED, REWORDED)
@@ -89,7 +93,7 @@ class PolicyDiff:
 
     def __init__(self, old: pd.DataFrame, new: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD):
         if not 0 < threshold <= 1:
-            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+            raise UsageError(f"threshold must be in (0, 1], got {threshold}")
         old, new = old.sort_values("clause").reset_index(drop=True), new.sort_values("clause").reset_index(drop=True)
         self.old_doc = str(old["doc"].iloc[0]) if len(old) else "<old>"
         self.new_doc = str(new["doc"].iloc[0]) if len(new) else "<new>"
@@ -176,7 +180,27 @@ class PolicyDiff:
     def _repr_html_(self) -> str:
         return self.body_html()
 
+    def save(self, path: str | Path) -> None:
+        """Write the diff to ``path`` as ``.json`` (:meth:`to_dict`) or ``.html`` (:meth:`to_html`), atomically."""
+        if report_format(path) == "json":
+            write_json_atomic(path, self.to_dict())
+        else:
+            atomic_text(path, self.to_html())
+
 
 def diff(old: pd.DataFrame, new: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> PolicyDiff:
     """Compare two tagged versions of one policy (frames from :meth:`jprivacy.Tagger.tag`)."""
     return PolicyDiff(old, new, threshold)
+
+
+def diff_files(tagger, old: str | Path, new: str | Path,
+               threshold: float = DEFAULT_THRESHOLD) -> tuple[PolicyDiff | None, list[ReadError]]:
+    """Tag two versions of a policy (files, or ``-`` for stdin) with ``tagger`` and compare them:
+    ``(the diff, [])``, or ``(None, errors)`` when either cannot be read."""
+    frames, errors = [], []
+    for path in (old, new):
+        try:
+            frames.append(tagger.tag(read_document(path)))
+        except ReadError as err:
+            errors.append(err)
+    return (None, errors) if errors else (diff(*frames, threshold=threshold), [])

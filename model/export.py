@@ -22,7 +22,9 @@ import torch
 
 from .backends.onnx import MODEL_FILE, OnnxSettings
 from .backends.transformer import TransformerBackend, TransformerSettings
+from .errors import UsageError
 from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files
+from .tagger import load
 
 RUNTIMES = ("onnx", "torch")
 AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
@@ -41,12 +43,12 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
                                f"(this one is {card.backend!r})")
     check_files(source, TransformerBackend.files)
     if runtime not in RUNTIMES:
-        raise ValueError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
+        raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
     allowed = ("fp32", "int8") if runtime == "onnx" else ("fp32", "bf16", "int8")
     if precision not in allowed:
-        raise ValueError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
+        raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
     if output.exists() and any(output.iterdir()):
-        raise ValueError(f"{output}: already exists and is not empty")
+        raise UsageError(f"{output}: already exists and is not empty")
 
     output.parent.mkdir(parents=True, exist_ok=True)
     # made by mkdir, not mkdtemp (which makes it private): the umask gives it the permissions of any new folder
@@ -157,3 +159,15 @@ def agreement(reference, candidate, texts: Sequence[str], sections: Sequence[str
     return {"clauses": len(texts), "labels_agree": float(same.mean()) if len(texts) else 1.0,
             "clauses_differ": int((~same).sum()), "max_score_change": float(drift.max(initial=0.0)),
             "mean_score_change": float(drift.mean()) if drift.size else 0.0}
+
+
+def record_agreement(source: str | Path, output: str | Path, records: Sequence[dict], file: str | Path) -> dict:
+    """:func:`agreement` of the exported model folder ``output`` with its ``source`` on clause
+    ``records`` (``text``, optional ``section``), recorded in ``output``'s card as
+    ``metrics.agreement_with_source`` with ``file``, where the records came from."""
+    result = agreement(load(source), load(output), [r["text"] for r in records],
+                       [r.get("section") or "" for r in records])
+    card = ModelCard.read(output)
+    card.metrics["agreement_with_source"] = {**result, "file": str(file)}
+    card.write(output)
+    return result

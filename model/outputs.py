@@ -32,8 +32,9 @@ except ImportError:  # Windows: no advisory locks; a second run is not refused t
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .errors import UsageError
 from .labels import LABELS
-from .readers import LONE_SURROGATE, clean_text
+from .readers import LONE_SURROGATE, ReadError, clean_text
 
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -47,17 +48,47 @@ def output_format(path: str | Path | None) -> str:
         return "jsonl"
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"{path}: unknown output extension {suffix or '(none)'!r}; "
+        raise UsageError(f"{path}: unknown output extension {suffix or '(none)'!r}; "
                          f"use one of {', '.join(sorted(FORMATS))}")
     return FORMATS[suffix]
 
 
+def iter_json_lines(path: str | Path) -> Iterator[tuple[str, object]]:
+    """``(where, value)`` for each non-blank line of a JSON Lines file (``-``: stdin), ``where``
+    being ``path:line``.  A line that is not UTF-8 or not JSON gives a
+    :class:`~jprivacy.readers.ReadError` in place of its value, and reading goes on (as
+    :func:`~jprivacy.readers.expand_paths` gives bad inputs).  A UTF-8 byte order mark before
+    the first line is skipped.  The file is opened at the call: OSError there if it cannot be."""
+    stream = sys.stdin.buffer if str(path) == "-" else open(path, "rb")
+    return _json_lines(stream, str(path))
+
+
+def _json_lines(stream, name: str) -> Iterator[tuple[str, object]]:
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            where = f"{name}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield where, ReadError(where, f"not UTF-8 text ({err.reason} at byte {err.start})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield where, json.loads(line)
+            except json.JSONDecodeError as err:
+                yield where, ReadError(where, f"malformed JSON ({err.msg})")
+
+
 def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
-    """Stream the records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`."""
+    """Stream the records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`;
+    a JSON Lines line that is not UTF-8 JSON raises :class:`~jprivacy.errors.UsageError` naming it."""
     fmt = fmt or output_format(path)
     if fmt == "jsonl":
-        with open(path, encoding="utf-8") as f:
-            yield from (json.loads(line) for line in f if line.strip())
+        for _, value in iter_json_lines(path):
+            if isinstance(value, ReadError):
+                raise UsageError(str(value))
+            yield value
     elif fmt == "csv":
         with open(path, encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
@@ -153,7 +184,7 @@ def _keep_finished_documents(partial: Path) -> tuple[set[str], int]:
                 doc = json.loads(line)["doc"]
             except (ValueError, KeyError, TypeError):
                 if f.read(1):
-                    raise ValueError(f"{partial}:{number}: not a clause record; delete the file "
+                    raise UsageError(f"{partial}:{number}: not a clause record; delete the file "
                                      "or run without --resume") from None
                 break  # the cut-short last line
             if not docs or doc != docs[-1]:
@@ -269,7 +300,7 @@ class RecordWriter:
         except BaseException as err:
             tmp.unlink(missing_ok=True)
             if isinstance(err, (pa.ArrowException, TypeError, ValueError)):
-                raise ValueError(f"{self.path}: cannot write the records as {self.format} ({err}); "
+                raise UsageError(f"{self.path}: cannot write the records as {self.format} ({err}); "
                                  f"they are in {self.partial} as JSON Lines") from None
             raise
         os.replace(tmp, self.path)

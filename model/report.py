@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from . import render
+from .errors import UsageError
 from .frame import label_counts, text_or_empty
 from .labels import LABELS
 from .outputs import atomic_text, write_json_atomic
@@ -226,13 +227,13 @@ def summary_html(summary: pd.DataFrame, links: dict[str, str] | None = None,
 
 # -- files -------------------------------------------------------------------------------------
 def report_format(path: str | Path) -> str:
-    """``html`` or ``json`` from the output file's extension; ValueError otherwise."""
+    """``html`` or ``json`` from the output file's extension; :class:`~jprivacy.errors.UsageError` otherwise."""
     suffix = Path(path).suffix.lower()
     if suffix in (".html", ".htm"):
         return "html"
     if suffix == ".json":
         return "json"
-    raise ValueError(f"{path}: unknown report extension {suffix or '(none)'!r}; use .html or .json")
+    raise UsageError(f"{path}: unknown report extension {suffix or '(none)'!r}; use .html or .json")
 
 
 class ReportWriter:

@@ -6,7 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from jprivacy.cli import main
-from jprivacy.diff import DEFAULT_THRESHOLD, diff
+from jprivacy.diff import DEFAULT_THRESHOLD, diff, diff_files
+from jprivacy.errors import UsageError
 from jprivacy.frame import ClauseFrame
 from jprivacy.report import NOT_STATED, PRESENT
 from jprivacy.tagger import RECORD_FIELDS
@@ -65,6 +66,29 @@ def test_cli_diff_outputs_and_exit_codes(tmp_path, linear_model, capsys):
     assert "<del" in (tmp_path / "d.html").read_text(encoding="utf-8")
     assert main(["diff", str(old), str(tmp_path / "nope.txt"), *model]) == 1
     assert "nope.txt" in capsys.readouterr().err
+
+
+def test_diff_files_tags_both_versions_and_names_every_one_it_cannot_read(tmp_path, linear_model):
+    import jprivacy
+
+    old = tmp_path / "old.txt"
+    old.write_text("\n".join(t for t, _ in OLD) + "\n", encoding="utf-8")
+    tagger = jprivacy.load(linear_model)
+    result, errors = diff_files(tagger, old, old)
+    assert errors == [] and result.unchanged == len(OLD) and result.changes == []
+    result, errors = diff_files(tagger, tmp_path / "a.txt", tmp_path / "b.txt")
+    assert result is None and [e.doc for e in errors] == [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+
+
+def test_a_diff_saves_as_json_or_html_by_its_extension(tmp_path):
+    result = diff(frame("old", OLD), frame("new", NEW))
+    result.save(tmp_path / "d.json")
+    result.save(tmp_path / "d.htm")
+    assert json.loads((tmp_path / "d.json").read_text(encoding="utf-8")) == json.loads(json.dumps(
+        result.to_dict(), ensure_ascii=False))
+    assert (tmp_path / "d.htm").read_text(encoding="utf-8") == result.to_html()
+    with pytest.raises(UsageError, match="unknown report extension '.txt'"):
+        result.save(tmp_path / "d.txt")
 
 
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,10 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 from jprivacy.data import LABELED, load_frame
+from jprivacy.errors import UsageError
 from jprivacy.labels import LABELS
-from jprivacy.outputs import read_records
-from jprivacy.readers import read_document
+from jprivacy.outputs import iter_json_lines, read_records
+from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import segment
 from jprivacy.tagger import record_contexts
 
@@ -26,6 +28,34 @@ from .metrics import multi_hot, report
 from .thresholds import tune
 
 NONE = "(none)"
+
+
+def read_gold(path: str | Path) -> list[dict]:
+    """The records of a labeled JSON Lines file (``-``: stdin), checked: every line is an object
+    with a string ``text`` and a list of label names of the taxonomy.  Otherwise, or when the
+    file holds no records, :class:`~jprivacy.errors.UsageError` naming the file and line."""
+    try:
+        lines = iter_json_lines(path)
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from None
+    records = []
+    for where, record in lines:
+        if isinstance(record, ReadError):
+            raise UsageError(str(record))
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise UsageError(f"{where}: record has no string field 'text'")
+        if not isinstance(record.get("labels"), list):
+            raise UsageError(f"{where}: no labels list")
+        if not all(isinstance(name, str) for name in record["labels"]):
+            raise UsageError(f"{where}: labels must be label names (strings), "
+                             f"not {json.dumps(record['labels'], ensure_ascii=False)[:80]}")
+        records.append(record)
+    if not records:
+        raise UsageError(f"{path}: no records")
+    unknown = {name for r in records for name in r["labels"]} - set(LABELS)
+    if unknown:
+        raise UsageError(f"{path}: unknown label(s) {sorted(unknown)}")
+    return records
 
 
 def sections_from_policies(records: list[dict], folder: Path) -> str:

@@ -10,53 +10,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from jprivacy.backends.transformer import DEFAULT_BASE_MODEL, TransformerInput
+from jprivacy.backends.transformer import DEFAULT_BASE_MODEL
 from jprivacy.labels import LABELS
-
-from .config import FlagConfig, flag
+from jprivacy.settings import TrainConfig
 
 __all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "load_base", "check_max_length",
            "fine_tune", "is_main_process"]
-
-
-@dataclass
-class TrainConfig(TransformerInput, FlagConfig):
-    """Fine-tuning settings: what the model reads (:class:`~jprivacy.backends.transformer.TransformerInput`)
-    and how it learns; each field is the CLI flag of the same name (``--max-length``)."""
-
-    epochs: float = flag(4.0, "passes over the training split")
-    learning_rate: float = flag(5e-5, "peak learning rate of AdamW")
-    batch_size: int = flag(16, "training batch per process")
-    max_steps: int = flag(-1, "optimizer steps; overrides --epochs when positive")
-    seed: int = flag(13, "seed of weight initialisation and data order")
-    patience: int = flag(2, "early stopping: evaluations of validation macro-F1 without improvement")
-    warmup: float = flag(0.1, "share of the steps with a rising learning rate")
-    weight_decay: float = flag(0.01, "AdamW weight decay")
-    max_pos_weight: float = flag(10.0, "cap on the per-label positive weight against class imbalance")
-
-    def __post_init__(self):
-        super().__post_init__()
-        if self.epochs <= 0 and self.max_steps <= 0:
-            raise ValueError("training needs a positive --epochs or --max-steps")
-        if self.batch_size < 1 or self.patience < 1:
-            raise ValueError(f"batch size and patience must be at least 1, not {self.batch_size} and {self.patience}")
-        if not 0 <= self.warmup < 1:
-            raise ValueError(f"warmup is a share of the steps, from 0 to below 1, not {self.warmup}")
-        if self.learning_rate <= 0 or self.weight_decay < 0:
-            raise ValueError(f"learning rate must be positive and weight decay not negative, "
-                             f"not {self.learning_rate} and {self.weight_decay}")
-        if self.max_pos_weight < 1:
-            raise ValueError(f"max pos weight must be at least 1, not {self.max_pos_weight}")
-
-    def training_only(self) -> dict:
-        """The fields that only fine-tuning reads (recorded as a card's ``settings.training``)."""
-        shared = TransformerInput.field_names()
-        return {k: v for k, v in self.to_dict().items() if k not in shared}
 
 
 class BaseModelError(Exception):

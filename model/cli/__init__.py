@@ -1,0 +1,55 @@
+"""The jprivacy command: segment Japanese privacy policies into clauses and label what each discloses."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from jprivacy import __version__
+from jprivacy.errors import UsageError
+from jprivacy.model_folder import ModelFolderError
+from jprivacy.outputs import OutputBusyError
+
+from . import classify, diff, evaluate, export, pretrain, report, tag, train, validate_data
+from ._util import EXIT_PIPE_CLOSED, EXIT_USAGE, FlagsError
+
+__all__ = ["main", "build_parser", "UsageError"]
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line, one subcommand per module of this package.  The settings flags of
+    ``train`` and ``pretrain`` are added only when ``command`` is theirs, so every other command
+    starts without reading them."""
+    parser = argparse.ArgumentParser(prog="jprivacy", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"jprivacy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (tag, classify, evaluate, report, diff):
+        module.add_parser(sub)
+    train.add_parser(sub, settings=command == "train")
+    pretrain.add_parser(sub, settings=command == "pretrain")
+    export.add_parser(sub)
+    validate_data.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run one command; its exit code: 0 done, 1 some inputs failed, 2 a usage error (one line).
+    Any other exception is a bug, and shows its traceback."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except FlagsError as err:
+        parser.error(str(err))
+    except (UsageError, ModelFolderError, OutputBusyError) as err:
+        print(f"jprivacy {args.command}: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_PIPE_CLOSED
+    except KeyboardInterrupt:
+        resumable = args.command == "tag" and getattr(args, "output", None) not in (None, "-")
+        print("interrupted" + ("; rerun with --resume to finish" if resumable else ""), file=sys.stderr)
+        return 130

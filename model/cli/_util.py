@@ -1,0 +1,123 @@
+"""What the commands share: exit codes, the flags several of them take (each declared once, as
+argparse parent parsers), one-line errors, and the progress bar.
+
+Nothing here imports the libraries a command needs to run; a command imports them when it runs,
+so that ``jprivacy COMMAND --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from jprivacy.batch import Progress
+from jprivacy.errors import UsageError
+from jprivacy.outputs import write_json_atomic
+from jprivacy.readers import ReadError
+
+EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE_CLOSED = 128 + 13  # what a shell reports for a Unix tool stopped by SIGPIPE (`cmd | head`)
+
+
+class FlagsError(UsageError):
+    """Flags that do not go together: reported as argparse reports a bad flag, after the usage line."""
+
+
+def _flags(*declarations: tuple[tuple[str, ...], dict]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    for names, options in declarations:
+        parser.add_argument(*names, **options)
+    return parser
+
+
+# flags that more than one command takes: pass them as ``parents=[...]`` to ``add_parser``
+PATHS = _flags((("paths",), {"nargs": "+", "help": "policy files (.txt, .md, .html, .htm), folders (read "
+                                                   "recursively) or - for stdin"}))
+MODEL = _flags((("--model",), {"help": "model folder or Hub name (default: the bundled model)"}))
+BATCH_SIZE = _flags((("--batch-size",), {"type": int, "default": 256,
+                                         "help": "clauses classified at a time (default: 256)"}))
+RECORDS = _flags((("-o", "--output"), {"help": "records file: .jsonl (default: stdout), .csv or .parquet"}))
+ERRORS = _flags((("--errors",), {"help": "also write the inputs that failed (files, or lines of -i) as "
+                                         "JSON to this file"}))
+WILD = _flags((("--wild",), {"metavar": "FOLDER", "help": "folder of the wild policy texts that data/wild's "
+                                                          "labels point into (default: $JPRIVACY_WILD, else "
+                                                          "../shared/wild/policies)"}))
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def check_batch_size(size: int) -> None:
+    """Refuse, before any work, a batch size below 1 (it would tag nothing)."""
+    if size < 1:
+        raise UsageError(f"--batch-size must be 1 or more, not {size}")
+
+
+def check_file(path: str | None, flag: str) -> None:
+    """Refuse, before any work, an output file (``flag`` names it) that is a folder."""
+    if path not in (None, "-") and Path(path).is_dir():
+        raise UsageError(f"{path}: is a directory; name a file for {flag}")
+
+
+def existing_folder(path: str | None) -> Path | None:
+    """``path`` as a Path (None stays None), refused when it is not a folder."""
+    if path is None:
+        return None
+    if not Path(path).is_dir():
+        raise UsageError(f"{Path(path)}: no such folder")
+    return Path(path)
+
+
+def output_error(output: str | None, err: OSError, resumable: bool = False) -> Exception:
+    """One line for an output that cannot be written (full disk, no permission);
+    ``resumable`` outputs (``tag``'s) suggest --resume when a partial output is there.
+    A closed stdout (``jprivacy tag … | head``) is not an error: main() exits quietly."""
+    where = output if output not in (None, "-") else "stdout"
+    if isinstance(err, BrokenPipeError) and where == "stdout":
+        return err
+    resumable = resumable and where != "stdout" and Path(where + ".partial").is_file()
+    return UsageError(f"{where}: cannot write the output ({err.strerror or err})"
+                      + ("; rerun with --resume to finish" if resumable else ""))
+
+
+def report_errors(errors: list[ReadError], errors_file: str | None = None) -> int:
+    """Print one ``error:`` line per failed input (and write them to ``errors_file``); the exit code."""
+    for err in errors:
+        print(f"error: {err}", file=sys.stderr)
+    if errors_file:
+        try:
+            write_json_atomic(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
+        except OSError as err:
+            raise UsageError(f"{errors_file}: cannot write the errors file ({err.strerror or err})") from None
+    return EXIT_INPUT_ERRORS if errors else EXIT_OK
+
+
+class ProgressBar(Progress):
+    """A tqdm bar on stderr, shown only on a terminal, with the clause rate beside it."""
+
+    def __init__(self, unit: str = "doc"):
+        self.unit, self.bar, self.started = unit, None, time.perf_counter()
+
+    def start(self, total: int, done: int = 0) -> None:
+        from tqdm import tqdm
+
+        if done:
+            log(f"resuming: {done} document(s) already in the output")
+        self.bar = tqdm(total=total, unit=self.unit, disable=None, file=sys.stderr, dynamic_ncols=True)
+
+    def note(self, message: str) -> None:
+        self.bar.write(message, file=sys.stderr)
+
+    def clauses(self, count: int) -> None:
+        rate = count / max(time.perf_counter() - self.started, 1e-9)
+        self.bar.set_postfix(clauses_per_s=f"{rate:.0f}")
+
+    def advance(self) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,52 @@
+"""jprivacy export: a faster copy of a transformer model (ONNX Runtime, int8 or bf16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jprivacy.errors import UsageError
+
+from ._util import EXIT_OK, log
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("export", help="faster copy of a transformer model: ONNX Runtime, int8 or bf16")
+    parser.add_argument("--model", required=True, help="transformer model folder to export")
+    parser.add_argument("--output", required=True, help="new model folder to write")
+    parser.add_argument("--runtime", choices=["onnx", "torch"], default="onnx",
+                        help="onnx: ONNX Runtime (default); torch: PyTorch at the chosen precision")
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument("--int8", action="store_true", help="int8 dynamic quantization of the linear layers")
+    precision.add_argument("--bf16", action="store_true", help="bf16 autocast (--runtime torch only)")
+    parser.add_argument("--check", help="JSON Lines of clauses ('text', optional 'section'): report how often "
+                                        "the export's labels agree with the source model's")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from jprivacy.export import AGREEMENT_TARGET, export_model, record_agreement
+    from jprivacy.outputs import iter_json_lines
+    from jprivacy.train.evaluation import sections_from_policies
+
+    precision = "int8" if args.int8 else "bf16" if args.bf16 else "fp32"
+    if args.check and not Path(args.check).is_file():
+        raise UsageError(f"{args.check}: no such file")
+    output = export_model(args.model, args.output, args.runtime, precision)
+    log(f"wrote {output} ({args.runtime}, {precision})")
+    if not args.check:
+        return EXIT_OK
+    try:
+        lines = iter_json_lines(args.check)
+    except OSError as err:
+        raise UsageError(f"{args.check}: cannot read ({err.strerror or err})") from None
+    records = [r for _, r in lines if isinstance(r, dict) and isinstance(r.get("text"), str)]
+    if not records:
+        raise UsageError(f"{args.check}: no records with a 'text'")
+    provenance = sections_from_policies(records, Path(args.check).parent)
+    result = record_agreement(args.model, output, records, args.check)
+    log(f"{provenance}\nlabels agree with {args.model} on {result['labels_agree']:.2%} of "
+        f"{result['clauses']} clauses ({result['clauses_differ']} differ); largest score change "
+        f"{result['max_score_change']:.4f}, mean {result['mean_score_change']:.5f}")
+    if result["labels_agree"] < AGREEMENT_TARGET:
+        log(f"warning: agreement is below {AGREEMENT_TARGET:.0%}; prefer the full-precision model")
+    return EXIT_OK

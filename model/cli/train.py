@@ -1,0 +1,85 @@
+"""jprivacy train: train a model folder on the corpus, and score it by policy-grouped k-fold."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from jprivacy.errors import UsageError
+
+from ._util import EXIT_OK, WILD, FlagsError, existing_folder, log
+
+
+def add_parser(sub, settings: bool) -> None:
+    """The ``train`` command; the transformer's settings become flags when ``settings`` is true
+    (when ``train`` is the command given: the other commands need not read them)."""
+    parser = sub.add_parser("train", parents=[WILD], help="train a model folder on the corpus in data/")
+    parser.add_argument("--backend", choices=["linear", "transformer"], default="linear",
+                        help="linear: TF-IDF and logistic regression (default); transformer: fine-tune "
+                             "--base-model")
+    parser.add_argument("--output", help="model folder to write")
+    parser.add_argument("--kfold", type=int, default=0, help="also report policy-grouped K-fold scores (mean ± sd)")
+    parser.add_argument("--threshold-folds", type=int, default=0,
+                        help="linear: tune thresholds by policy-grouped K-fold over train+validation, "
+                             "then fit on both")
+    parser.add_argument("--threshold-origin", choices=["wild"],
+                        help="with --threshold-folds: tune the thresholds on the out-of-fold predictions "
+                             "of the real (wild) policies only")
+    if settings:
+        from jprivacy.settings import TrainConfig
+
+        TrainConfig.add_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from dataclasses import fields
+
+    from jprivacy.data import wild_texts
+    from jprivacy.train import cross_validate, train_model
+    from jprivacy.train.fit import check_folds
+    from jprivacy.train.transformer import BaseModelError
+    from jprivacy.settings import TrainConfig
+
+    if not (args.output or args.kfold):
+        raise FlagsError("train needs --output DIR and/or --kfold K")
+    if args.threshold_folds and args.backend != "linear":
+        raise FlagsError("--threshold-folds is for the linear backend (the transformer early-stops on validation)")
+    if args.threshold_origin and not args.threshold_folds:
+        raise FlagsError("--threshold-origin needs --threshold-folds K")
+    try:
+        check_folds(args.kfold, args.threshold_folds)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
+        raise UsageError(f"{args.output}: is a file; --output names the model folder to write")
+    if args.backend == "linear":
+        given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only for --backend transformer")
+    settings = TrainConfig.from_args(args).to_dict() if args.backend == "transformer" else {}
+    wild = existing_folder(args.wild)
+    if args.threshold_origin == "wild" and not wild_texts(wild).is_dir():
+        raise UsageError(f"--threshold-origin wild: no wild policy texts at {wild_texts(wild)} "
+                         "(pass --wild FOLDER or set JPRIVACY_WILD)")
+    try:
+        if args.kfold:
+            cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, log=log)
+        if args.output:
+            train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
+                        threshold_origin=args.threshold_origin, wild=wild, log=log)
+    except BaseModelError as err:
+        raise UsageError(str(err)) from None
+    except ValueError as err:
+        if not _raised_by(err, check_folds):
+            raise
+        raise UsageError(str(err)) from None
+    return EXIT_OK
+
+
+def _raised_by(err: Exception, function) -> bool:
+    """Whether ``function`` raised ``err`` itself.  The training functions check the fold counts
+    against the corpus (``check_folds``, a ValueError) once they have read it; that refusal is a
+    usage error, a ValueError from anywhere else in training is a bug."""
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    return (where.name, where.filename) == (function.__name__, function.__code__.co_filename)

@@ -1,0 +1,99 @@
+"""Settings of the training commands as dataclasses whose fields are also command-line flags:
+``max_length`` is ``--max-length`` (as transformers' and setfit's ``TrainingArguments``).
+
+A field's type annotation is its flag's type and ``metadata["help"]`` its help text.  A bool
+field reads ``true``/``false`` (also ``yes``/``no``, ``on``/``off``, ``1``/``0``); given alone,
+its flag means true.  Checks across fields live in each dataclass's ``__post_init__``, so a
+setting built in code is checked like one from the command line.
+
+The flags are added to the parser the caller already has (a ``jprivacy`` subcommand), with the
+standard library's argparse: ``transformers.HfArgumentParser`` does the same from the same
+fields, but importing it loads transformers into every ``jprivacy`` command, ``--help`` included.
+This module imports no training code (nor :mod:`jprivacy.train`), so ``jprivacy train --help``
+starts without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+from dataclasses import dataclass
+
+from jprivacy.backends.base import Settings
+from jprivacy.backends.transformer import TransformerInput
+from jprivacy.errors import UsageError
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def flag(default, help: str):
+    """A dataclass field that is a flag with ``help`` (its default is added to the help text)."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+def parse_bool(text: str) -> bool:
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+
+
+class FlagConfig(Settings):
+    """Mixin for a :class:`~jprivacy.backends.base.Settings` dataclass whose fields are flags."""
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        types = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            kind = types[f.name]
+            options = {"type": parse_bool, "nargs": "?", "const": True} if kind is bool else {"type": kind}
+            help_text = f.metadata.get("help", "")
+            parser.add_argument("--" + f.name.replace("_", "-"), default=f.default, metavar=kind.__name__.upper(),
+                                help=f"{help_text} (default: %(default)s)" if help_text else "default: %(default)s",
+                                **options)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace):
+        """The settings the parsed command line gives, checked by ``__post_init__``: a value it
+        refuses is a :class:`~jprivacy.errors.UsageError`."""
+        try:
+            return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+
+
+@dataclass
+class TrainConfig(TransformerInput, FlagConfig):
+    """Fine-tuning settings: what the model reads (:class:`~jprivacy.backends.transformer.TransformerInput`)
+    and how it learns; each field is the CLI flag of the same name (``--max-length``)."""
+
+    epochs: float = flag(4.0, "passes over the training split")
+    learning_rate: float = flag(5e-5, "peak learning rate of AdamW")
+    batch_size: int = flag(16, "training batch per process")
+    max_steps: int = flag(-1, "optimizer steps; overrides --epochs when positive")
+    seed: int = flag(13, "seed of weight initialisation and data order")
+    patience: int = flag(2, "early stopping: evaluations of validation macro-F1 without improvement")
+    warmup: float = flag(0.1, "share of the steps with a rising learning rate")
+    weight_decay: float = flag(0.01, "AdamW weight decay")
+    max_pos_weight: float = flag(10.0, "cap on the per-label positive weight against class imbalance")
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.epochs <= 0 and self.max_steps <= 0:
+            raise ValueError("training needs a positive --epochs or --max-steps")
+        if self.batch_size < 1 or self.patience < 1:
+            raise ValueError(f"batch size and patience must be at least 1, not {self.batch_size} and {self.patience}")
+        if not 0 <= self.warmup < 1:
+            raise ValueError(f"warmup is a share of the steps, from 0 to below 1, not {self.warmup}")
+        if self.learning_rate <= 0 or self.weight_decay < 0:
+            raise ValueError(f"learning rate must be positive and weight decay not negative, "
+                             f"not {self.learning_rate} and {self.weight_decay}")
+        if self.max_pos_weight < 1:
+            raise ValueError(f"max pos weight must be at least 1, not {self.max_pos_weight}")
+
+    def training_only(self) -> dict:
+        """The fields that only fine-tuning reads (recorded as a card's ``settings.training``)."""
+        shared = TransformerInput.field_names()
+        return {k: v for k, v in self.to_dict().items() if k not in shared}
