@@ -12,7 +12,8 @@ from jprivacy.data import LABELED, contexts, load_frame
 from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelCard, share_like_other_files
 
-from .metrics import multi_hot, report
+from .folds import policy_folds
+from .metrics import label_scores, multi_hot
 from .thresholds import tune
 from .transformer import is_main_process
 
@@ -33,16 +34,14 @@ def split_arrays(frame, split: str):
 
 
 def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, settings: dict | None = None,
-                   log=print) -> dict:
+                   wild: str | Path | None = None, log=print) -> dict:
     """Policy-grouped k-fold: fold i is the test set, fold i+1 tunes thresholds, the rest trains.
 
     Returns per-fold scores and the mean ± sd of macro- and micro-F1.
     """
-    frame = load_frame(labeled)
-    docs = sorted(frame["doc"].unique())
-    check_folds(kfold=k, policies=len(docs))
-    np.random.default_rng(13).shuffle(docs)
-    folds = [set(docs[i::k]) for i in range(k)]
+    frame = load_frame(labeled, wild=wild)
+    check_folds(kfold=k, policies=frame["doc"].nunique())
+    folds = [set(fold) for fold in policy_folds(frame["doc"], k)]
     results = []
     for i in range(k):
         test_docs, val_docs = folds[i], folds[(i + 1) % k]
@@ -52,7 +51,7 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
         model = backend_class(backend)(**(settings or {}))
         model.fit(*train, validation=validation)
         thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
-        rep = report(test[2], (model.predict_proba(test[0], test[1]) >= thresholds).astype(np.float32))
+        rep = label_scores(test[2], (model.predict_proba(test[0], test[1]) >= thresholds).astype(np.float32))
         results.append(rep)
         log(f"fold {i + 1}/{k}: macro-F1 {rep['macro']['f1']:.3f}, micro-F1 {rep['micro']['f1']:.3f}")
     summary = {avg: {"mean": float(np.mean([r[avg]["f1"] for r in results])),
@@ -65,11 +64,9 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
 
 def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
     """Probabilities for every clause of ``frame`` from models that never saw its policy."""
-    docs = sorted(frame["doc"].unique())
-    np.random.default_rng(13).shuffle(docs)
     probs = np.zeros((len(frame), len(LABELS)), np.float32)
-    for i in range(k):
-        held = frame["doc"].isin(docs[i::k]).to_numpy()
+    for fold in policy_folds(frame["doc"], k):
+        held = frame["doc"].isin(fold).to_numpy()
         model = backend_class(backend)(**(settings or {}))
         model.fit(frame[~held]["text"].tolist(), contexts(frame[~held]), multi_hot(frame[~held]["labels"]))
         probs[held] = model.predict_proba(frame[held]["text"].tolist(), contexts(frame[held]))
@@ -78,6 +75,7 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
 
 def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
                 settings: dict | None = None, base_model: str | None = None, threshold_folds: int = 0,
+                threshold_origin: str | None = None, wild: str | Path | None = None,
                 log=print) -> ModelCard | None:
     """Train a model folder and score it on the test split.
 
@@ -87,10 +85,13 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     By default: fit on the train split, tune thresholds on validation (where the transformer
     backend also early-stops).  With ``threshold_folds=K`` (backends without early stopping):
     tune thresholds on out-of-fold predictions of a policy-grouped K-fold over train and
-    validation together, then fit on both.  ``settings`` are the backend's constructor
-    arguments (for the transformer backend, the fields of ``TrainConfig``).
+    validation together, then fit on both; ``threshold_origin="wild"`` tunes them on the
+    out-of-fold predictions of the real policies only.  ``settings`` are the backend's constructor
+    arguments (for the transformer backend, the fields of ``TrainConfig``).  ``wild`` names the
+    folder of wild policy texts (see :func:`jprivacy.data.wild_texts`); without it, training
+    says in one line that they are absent and goes on with the rest.
     """
-    frame = load_frame(labeled)
+    frame = load_frame(labeled, wild=wild, log=log)
     check_folds(threshold_folds=threshold_folds,
                 policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
@@ -99,9 +100,12 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     if threshold_folds:
         fit_part = frame[frame.split.isin(["train", "validation"])]
         log(f"tuning thresholds by {threshold_folds}-fold over {len(fit_part)} clauses, then training {backend}")
-        thresholds = tune(multi_hot(fit_part["labels"]), _out_of_fold(fit_part, threshold_folds, backend, settings))
+        probs = _out_of_fold(fit_part, threshold_folds, backend, settings)
+        rows = (fit_part["origin"] == threshold_origin).to_numpy() if threshold_origin else slice(None)
+        thresholds = tune(multi_hot(fit_part["labels"])[rows], probs[rows])
         model.fit(fit_part["text"].tolist(), contexts(fit_part), multi_hot(fit_part["labels"]))
-        tuned_on = f"out-of-fold predictions, {threshold_folds}-fold by policy over train+validation"
+        tuned_on = (f"out-of-fold predictions, {threshold_folds}-fold by policy over train+validation"
+                    + (f", {threshold_origin} policies" if threshold_origin else ""))
     else:
         log(f"training {backend} backend on {len(train[0])} clauses "
             f"({frame[frame.split == 'train'].doc.nunique()} policies)")
@@ -112,7 +116,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     if not is_main_process():
         return None
     test_probs = model.predict_proba(test[0], test[1])
-    metrics = {"test": report(test[2], (test_probs >= thresholds).astype(np.float32)),
+    metrics = {"test": label_scores(test[2], (test_probs >= thresholds).astype(np.float32)),
                "train_seconds": round(seconds, 1)}
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
@@ -121,7 +125,10 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         backend=backend, labels=list(LABELS),
         thresholds={name: float(t) for name, t in zip(LABELS, thresholds)},
         settings=saved_settings, base_model=base_model or getattr(model, "base_model", None),
-        training_data={"corpus": "jprivacy.data (data/labeled)",
+        training_data={"corpus": "jprivacy.data (data/labeled, and data/wild standoff labels)",
+                       "origins": {o: {"clauses": int((frame.origin == o).sum()),
+                                       "policies": int(frame[frame.origin == o].doc.nunique())}
+                                   for o in sorted(frame.origin.unique())},
                        "splits": {s: {"clauses": int((frame.split == s).sum()),
                                       "policies": int(frame[frame.split == s].doc.nunique())}
                                   for s in ("train", "validation", "test")},

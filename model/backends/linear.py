@@ -6,6 +6,7 @@ model folder loads without unpickling anything.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Sequence
@@ -13,11 +14,12 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 from safetensors.numpy import load_file, save_file
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..segment import CONTEXT_SEPARATOR
-from .base import Backend
+from .base import Settings, Trainable
 
 WEIGHTS, VOCAB = "linear.safetensors", "linear_vocab.json"
 
@@ -28,20 +30,33 @@ def _vectorizer(ngram_range, min_df=1, max_features=None, vocabulary=None) -> Tf
                            vocabulary=vocabulary, dtype=np.float32)
 
 
-class LinearBackend(Backend):
+@dataclasses.dataclass
+class LinearSettings(Settings):
+    """The linear backend's settings (recorded in the model card; unknown keys are refused)."""
+
+    ngram_range: tuple[int, int] = (1, 3)  # character n-gram lengths
+    min_df: int = 2                        # n-grams seen in fewer clauses are dropped
+    max_features: int = 300_000            # per vocabulary (clause, headings, lead-in)
+    C: float = 16.0                        # inverse regularisation of each label's regression
+    section_weight: float = 0.5            # weight of the heading block
+    section_levels: int = 1                # innermost heading levels used as context (0: all)
+    max_chars: int = 2000                  # characters of a clause or context read
+    lead_weight: float = 0.0               # weight of the lead-in block (0: the lead-in is not used)
+
+    def __post_init__(self):
+        self.ngram_range = tuple(self.ngram_range)
+        if not 1 <= self.ngram_range[0] <= self.ngram_range[1]:
+            raise ValueError(f"ngram_range must be (low, high) with 1 <= low <= high, not {self.ngram_range}")
+
+
+class LinearBackend(Trainable):
     name = "linear"
     files = (WEIGHTS, VOCAB)
 
-    def __init__(self, ngram_range=(1, 3), min_df=2, max_features=300_000, C=16.0,
-                 section_weight=0.5, section_levels=1, max_chars=2000, lead_weight=0.0):
-        self.ngram_range = tuple(ngram_range)
-        self.min_df = min_df
-        self.max_features = max_features
-        self.C = C
-        self.section_weight = section_weight
-        self.section_levels = section_levels  # innermost heading levels used as context (0: all)
-        self.max_chars = max_chars
-        self.lead_weight = lead_weight        # weight of the lead-in sentence (0: not used)
+    def __init__(self, **settings):
+        self.config = LinearSettings.from_dict(settings)
+        for name, value in self.config.to_dict().items():
+            setattr(self, name, value)
         self.text_vec: TfidfVectorizer | None = None
         self.section_vec: TfidfVectorizer | None = None
         self.lead_vec: TfidfVectorizer | None = None
@@ -49,10 +64,7 @@ class LinearBackend(Backend):
         self.intercept: np.ndarray | None = None  # (n_labels,)
 
     def settings(self) -> dict:
-        return {"ngram_range": list(self.ngram_range), "min_df": self.min_df,
-                "max_features": self.max_features, "C": self.C,
-                "section_weight": self.section_weight, "section_levels": self.section_levels,
-                "max_chars": self.max_chars, "lead_weight": self.lead_weight}
+        return {**self.config.to_dict(), "ngram_range": list(self.config.ngram_range)}
 
     def _context(self, contexts):
         """(heading parts, lead-in parts) of ``context(section, lead)`` strings."""
@@ -101,7 +113,7 @@ class LinearBackend(Backend):
         if not len(texts):
             return np.zeros((0, len(self.intercept)), np.float32)
         logits = self._features(texts, sections) @ self.coef.T + self.intercept
-        return (1.0 / (1.0 + np.exp(-np.asarray(logits, np.float64)))).astype(np.float32)
+        return expit(np.asarray(logits, np.float64)).astype(np.float32)
 
     def _vectorizers(self) -> dict[str, str]:
         return {"text": "text_vec", "section": "section_vec", **({"lead": "lead_vec"} if self.lead_weight else {})}
