@@ -39,9 +39,9 @@ class LinearSettings(Settings):
     max_features: int = 300_000            # per vocabulary (clause, headings, lead-in)
     C: float = 16.0                        # inverse regularisation of each label's regression
     section_weight: float = 0.5            # weight of the heading block
-    section_levels: int = 1                # innermost heading levels used as context (0: all)
+    section_levels: int = 2                # innermost heading levels used as context (0: all)
     max_chars: int = 2000                  # characters of a clause or context read
-    lead_weight: float = 0.0               # weight of the lead-in block (0: the lead-in is not used)
+    lead_weight: float = 0.3               # weight of the lead-in block (0: the lead-in is not used)
 
     def __post_init__(self):
         self.ngram_range = tuple(self.ngram_range)
@@ -128,7 +128,7 @@ class LinearBackend(Trainable):
 
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "LinearBackend":
-        backend = cls(**settings)
+        backend = cls(**{"lead_weight": 0.0, **settings})  # cards older than the lead-in had none
         arrays = load_file(str(folder / WEIGHTS))
         vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
         for key, attr in backend._vectorizers().items():
