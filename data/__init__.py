@@ -135,13 +135,17 @@ def read_labeled_file(path: Path) -> list[dict]:
 
 
 def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None,
-               wild_labels: Path | None = WILD_LABELS, log: Callable[[str], None] = _stderr) -> pd.DataFrame:
+               wild_labels: Path | None | str = "project", log: Callable[[str], None] = _stderr) -> pd.DataFrame:
     """All labeled clauses as a DataFrame (columns: doc … labels, origin, split).
 
     In-house and wild policies are split by policy, each with the same seed, so adding wild
     labels never moves an in-house policy to another split.  ``wild`` names the folder of wild
-    texts (see :func:`wild_texts`); ``wild_labels=None`` leaves the wild policies out.
+    texts (see :func:`wild_texts`).  ``wild_labels`` is a standoff file; by default the project's
+    own when ``folder`` is the project's corpus, and none for another labeled folder;
+    ``wild_labels=None`` leaves the wild policies out.
     """
+    if wild_labels == "project":
+        wild_labels = WILD_LABELS if Path(folder).resolve() == LABELED.resolve() else None
     own = pd.DataFrame(_with_leads(read_labeled(folder)), columns=COLUMNS)
     own["split"] = own["doc"].map(split_of(own["doc"].unique().tolist(), seed))
     found = pd.DataFrame(read_wild(wild_labels, wild, log) if wild_labels else [], columns=COLUMNS)

@@ -728,7 +728,7 @@ def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(run_main, 
     english.write_text("Privacy Policy\nWe collect your name and email address.\nWe use cookies.\n"
                        "We may share your data with partners.\nContact us at privacy@example.com.\n")
     recipe = tmp_path / "recipe.txt"
-    recipe.write_text("カレーの作り方\n玉ねぎを薄く切ります。\n鍋に油をひいて玉ねぎを炒めます。\n"
+    recipe.write_text("カレーのレシピ\n玉ねぎを薄く切ります。\n鍋に油をひいて玉ねぎを炒めます。\n"
                       "肉と野菜を加えてさらに炒めます。\n水を入れて二十分煮込みます。\nルーを溶かして完成です。\n",
                       encoding="utf-8")
     result = run_main("tag", english, recipe, seed_policy, "-o", tmp_path / "out.jsonl")
