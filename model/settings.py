@@ -78,6 +78,7 @@ class TrainConfig(TransformerInput, FlagConfig):
     warmup: float = flag(0.1, "share of the steps with a rising learning rate")
     weight_decay: float = flag(0.01, "AdamW weight decay")
     max_pos_weight: float = flag(10.0, "cap on the per-label positive weight against class imbalance")
+    bf16: bool = flag(True, "bf16 autocast where the CPU (AVX-512 BF16, AMX) or GPU supports it")
 
     def __post_init__(self):
         super().__post_init__()
@@ -97,3 +98,33 @@ class TrainConfig(TransformerInput, FlagConfig):
         """The fields that only fine-tuning reads (recorded as a card's ``settings.training``)."""
         shared = TransformerInput.field_names()
         return {k: v for k, v in self.to_dict().items() if k not in shared}
+
+
+@dataclass
+class PretrainConfig(FlagConfig):
+    """Pretraining settings (``jprivacy pretrain``); each field is the CLI flag of the same name."""
+
+    vocab_size: int = flag(12000, "WordPiece vocabulary size, special tokens included")
+    hidden_size: int = flag(256, "width of every layer")
+    layers: int = flag(4, "transformer layers")
+    heads: int = flag(4, "attention heads per layer")
+    intermediate_size: int = flag(1024, "width of the feed-forward layers")
+    max_length: int = flag(128, "tokens per packed block (and the model's positions)")
+    max_steps: int = flag(3000, "optimizer steps")
+    batch_size: int = flag(32, "blocks per step and process")
+    learning_rate: float = flag(5e-4, "peak learning rate of AdamW")
+    mlm_probability: float = flag(0.15, "share of the tokens to predict")
+    whole_word_mask: bool = flag(True, "mask whole MeCab words rather than single sub-words")
+    seed: int = flag(13, "seed of weight initialisation, data order and masking")
+
+    def __post_init__(self):
+        if min(self.vocab_size, self.hidden_size, self.layers, self.heads, self.intermediate_size,
+               self.max_steps, self.batch_size) < 1:
+            raise ValueError("vocab size, sizes, layers, heads, steps and batch size must be at least 1")
+        if self.hidden_size % self.heads:
+            raise ValueError(f"hidden size {self.hidden_size} is not a multiple of heads {self.heads}")
+        if self.max_length < 8:
+            raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
+        if not 0 < self.mlm_probability < 1 or self.learning_rate <= 0:
+            raise ValueError(f"mlm probability must lie between 0 and 1 and the learning rate be positive, "
+                             f"not {self.mlm_probability} and {self.learning_rate}")

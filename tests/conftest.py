@@ -34,7 +34,8 @@ def tiny_base_model(tmp_path_factory):
     """A 2-layer BERT with a real BertJapaneseTokenizer (fugashi + unidic-lite) and a corpus vocabulary."""
     from transformers import BertForMaskedLM
 
-    from jprivacy.train.pretrain import PretrainConfig, bert_config, build_tokenizer, corpus_lines
+    from jprivacy.settings import PretrainConfig
+    from jprivacy.train.pretrain import bert_config, build_tokenizer, corpus_lines
 
     folder = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = build_tokenizer(corpus_lines()[:3000], folder, vocab_size=1500)

@@ -51,10 +51,7 @@ def test_help_of_every_command_imports_no_torch_transformers_or_datasets(command
     assert not {m.split(".")[0] for m in modules} & HEAVY
 
 
-@pytest.mark.parametrize("command", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="PretrainConfig, whose fields are pretrain's "
-                                            "flags, is defined in jprivacy.train.pretrain"))
-    if c == "pretrain" else c for c in COMMANDS])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_help_of_every_command_imports_no_training_code(command):
     _, _, modules = help_run(command)
     assert not [m for m in modules if m == "jprivacy.train" or m.startswith("jprivacy.train.")]

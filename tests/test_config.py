@@ -5,12 +5,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from jprivacy.train.config import FlagConfig, flag
-from jprivacy.train.pretrain import PretrainConfig
+from jprivacy.settings import FlagConfig, PretrainConfig, flag
 from jprivacy.train.transformer import TrainConfig
 
 TRAIN_FLAGS = ["--base-model", "--max-length", "--epochs", "--learning-rate", "--batch-size", "--max-steps",
-               "--seed", "--patience", "--warmup", "--weight-decay", "--max-pos-weight"]
+               "--seed", "--patience", "--warmup", "--weight-decay", "--max-pos-weight", "--bf16"]
 
 
 @dataclass

@@ -14,37 +14,19 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from jprivacy.data import POLICIES, policy_files
 from jprivacy.model_folder import share_like_other_files
 from jprivacy.readers import ReadError, iter_documents
+from jprivacy.settings import PretrainConfig
 
-from .config import FlagConfig
 from .corpus import build_corpus
+from .transformer import bf16_supported
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MECAB = {"mecab_dic": "unidic_lite"}
-
-
-@dataclass
-class PretrainConfig(FlagConfig):
-    """Pretraining settings; each field is the CLI flag of the same name."""
-
-    vocab_size: int = 12000
-    hidden_size: int = 256
-    layers: int = 4
-    heads: int = 4
-    intermediate_size: int = 1024
-    max_length: int = 128
-    max_steps: int = 3000
-    batch_size: int = 32
-    learning_rate: float = 5e-4
-    mlm_probability: float = 0.15
-    whole_word_mask: bool = True
-    seed: int = 13
 
 
 def corpus_lines(extra: Path | None = None) -> list[str]:
@@ -143,16 +125,6 @@ class WholeWordMasking:
         random_ids = torch.randint(self.vocab_size, ids.shape, generator=self.generator)
         inputs = torch.where(masked & (roll >= 0.8) & (roll < 0.9), random_ids, inputs)
         return {"input_ids": inputs, "attention_mask": torch.ones_like(ids), "labels": labels}
-
-
-def bf16_supported() -> bool:
-    """True on CPUs with native bf16 arithmetic (AVX-512 BF16 or AMX) or a CUDA GPU that has it."""
-    import torch
-
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None) or getattr(torch.cpu, "_is_amx_tile_supported", None)
-    return bool(check and check())
 
 
 def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
