@@ -19,7 +19,7 @@ from jprivacy.labels import LABELS
 from jprivacy.settings import TrainConfig
 
 __all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "load_base", "check_max_length",
-           "fine_tune", "is_main_process"]
+           "fine_tune", "is_main_process", "bf16_supported"]
 
 
 class BaseModelError(Exception):
@@ -81,6 +81,16 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def bf16_supported() -> bool:
+    """True on CPUs with native bf16 arithmetic (AVX-512 BF16 or AMX) or a CUDA GPU that has it."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None) or getattr(torch.cpu, "_is_amx_tile_supported", None)
+    return bool(check and check())
+
+
 def _macro_f1(eval_pred) -> dict:
     from sklearn.metrics import f1_score
 
@@ -130,7 +140,7 @@ def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None
             save_steps=max(1, min(steps_per_epoch, total // 2 or 1)),
             load_best_model_at_end=bool(eval_set), metric_for_best_model="macro_f1", greater_is_better=True,
             save_total_limit=2, save_only_model=True, logging_steps=max(1, total // 20),
-            report_to="none")
+            bf16=config.bf16 and bf16_supported(), use_cpu=not torch.cuda.is_available(), report_to="none")
         trainer = Trainer(
             model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
             processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer),
