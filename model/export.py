@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .backends.ensemble import EnsembleSettings
 from .backends.onnx import MODEL_FILE, OnnxSettings
 from .backends.transformer import TransformerBackend, TransformerSettings
 from .errors import UsageError
@@ -32,16 +33,17 @@ AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
 
 def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32") -> Path:
     """Write ``output``, a copy of the transformer model folder ``source`` for ``runtime``
-    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).
+    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).  For an
+    ensemble, its transformer members are exported and the others copied.
 
     The folder appears complete or not at all; an existing non-empty ``output`` is refused.
     """
     source, output = Path(source), Path(output)
     card = ModelCard.read(source)
-    if card.backend != "transformer":
-        raise ModelFolderError(f"{source}: only transformer model folders can be exported "
+    if card.backend not in ("transformer", "ensemble"):
+        raise ModelFolderError(f"{source}: only transformer and ensemble model folders can be exported "
                                f"(this one is {card.backend!r})")
-    check_files(source, TransformerBackend.files)
+    check_files(source, TransformerBackend.files if card.backend == "transformer" else ())
     if runtime not in RUNTIMES:
         raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
     allowed = ("fp32", "int8") if runtime == "onnx" else ("fp32", "bf16", "int8")
@@ -56,14 +58,17 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     staging.mkdir()
     try:
         origin = str(source.resolve())
-        if runtime == "torch":
+        if card.backend == "ensemble":
+            settings = _export_members(source, card, staging, runtime, precision)
+        elif runtime == "torch":
             _copy_backend_files(source, staging)
-            settings = replace(TransformerSettings.from_dict(card.settings), precision=precision,
+            settings = replace(TransformerSettings.from_card(card.settings), precision=precision,
                                exported_from=origin).to_dict()
         else:
             settings = _export_onnx(source, card, staging, precision, origin)
-        exported = replace(card, backend=runtime if runtime == "onnx" else "transformer", settings=settings,
-                           metrics={"source_model": card.metrics}, versions={})
+        backend = card.backend if card.backend == "ensemble" else runtime if runtime == "onnx" else "transformer"
+        exported = replace(card, backend=backend, settings=settings, metrics={"source_model": card.metrics},
+                           versions={})
         exported.write(staging)
         share_like_other_files(staging)
         if output.exists():
@@ -73,6 +78,20 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return output
+
+
+def _export_members(source: Path, card: ModelCard, target: Path, runtime: str, precision: str) -> dict:
+    """Export an ensemble's transformer members (an onnx member is named ``onnx``); copy the others."""
+    settings = EnsembleSettings.from_dict(card.settings)
+    names = []
+    for name in settings.members:
+        if ModelCard.read(source / name).backend == "transformer":
+            names.append("onnx" if runtime == "onnx" else name)
+            export_model(source / name, target / names[-1], runtime, precision)
+        else:
+            names.append(name)
+            shutil.copytree(source / name, target / name)
+    return replace(settings, members=names).to_dict()
 
 
 def _copy_backend_files(source: Path, target: Path) -> None:
@@ -91,7 +110,7 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, or
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
     return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
-                        origin).to_dict()
+                        origin, backend.settings.section_levels).to_dict()
 
 
 class _Logits(torch.nn.Module):

@@ -33,6 +33,15 @@ def context(section: str, lead: str = "") -> str:
     return f"{section}{CONTEXT_SEPARATOR}{lead}" if lead else section
 
 
+def split_context(text: str, levels: int = 0) -> tuple[str, str]:
+    """(heading path, lead-in) of a :func:`context` string, the path cut to its ``levels``
+    innermost headings (0: all of them)."""
+    section, _, lead = text.partition(CONTEXT_SEPARATOR)
+    if levels:
+        section = " > ".join(section.split(" > ")[-levels:])
+    return section, lead
+
+
 _OPEN, _CLOSE = "「『（【(", "」』）】)"
 _PAIR = dict(zip(_CLOSE, _OPEN))
 _BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")

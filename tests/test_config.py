@@ -8,7 +8,7 @@ import pytest
 from jprivacy.settings import FlagConfig, PretrainConfig, flag
 from jprivacy.train.transformer import TrainConfig
 
-TRAIN_FLAGS = ["--base-model", "--max-length", "--epochs", "--learning-rate", "--batch-size", "--max-steps",
+TRAIN_FLAGS = ["--base-model", "--max-length", "--section-levels", "--epochs", "--learning-rate", "--batch-size", "--max-steps",
                "--seed", "--patience", "--warmup", "--weight-decay", "--max-pos-weight", "--bf16"]
 
 
@@ -73,4 +73,4 @@ def test_epochs_may_be_zero_when_max_steps_is_set_and_unknown_keys_are_named():
     assert TrainConfig(epochs=0, max_steps=10).max_steps == 10
     with pytest.raises(ValueError, match="unknown setting.*'epoch'"):
         TrainConfig.from_dict({"epoch": 3})
-    assert set(TrainConfig().training_only()) == {flag[2:].replace("-", "_") for flag in TRAIN_FLAGS[2:]}
+    assert set(TrainConfig().training_only()) == {flag[2:].replace("-", "_") for flag in TRAIN_FLAGS[3:]}

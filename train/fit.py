@@ -14,6 +14,7 @@ from jprivacy.model_folder import ModelCard, share_like_other_files
 
 from .folds import policy_folds
 from .metrics import label_scores, multi_hot
+from .model_readme import write_readme
 from .thresholds import tune
 from .transformer import is_main_process
 
@@ -26,6 +27,29 @@ def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None =
         raise ValueError(f"threshold folds must be 2 or more (or 0 for the validation split), not {threshold_folds}")
     if policies is not None and max(kfold, threshold_folds) > policies:
         raise ValueError(f"{max(kfold, threshold_folds)} folds but only {policies} policies to spread over them")
+
+
+def new_backend(backend: str, settings: dict | None = None):
+    """An unfitted backend named ``backend`` with ``settings`` (for an ensemble: member name →
+    that member's settings)."""
+    if backend == "ensemble":
+        return backend_class(backend)(members=settings)
+    return backend_class(backend)(**(settings or {}))
+
+
+def trained_on_same_splits(folder: str | Path, frame):
+    """The backend and card of the model folder ``folder``, refused (ValueError) unless its card
+    says it was trained on the splits of ``frame``: its validation and test policies must stay unseen."""
+    from jprivacy.tagger import load
+
+    tagger = load(folder)
+    recorded = tagger.card.training_data.get("splits", {})
+    expected = {s: {"clauses": int((frame.split == s).sum()), "policies": int(frame[frame.split == s].doc.nunique())}
+                for s in ("train", "validation", "test")}
+    if recorded != expected:
+        raise ValueError(f"{folder}: trained on other splits ({recorded or 'not recorded'}) than this corpus "
+                         f"gives ({expected}); it cannot join an ensemble tuned and tested on them")
+    return tagger.backend, tagger.card
 
 
 def split_arrays(frame, split: str):
@@ -48,7 +72,7 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
         part = frame.assign(split=frame["doc"].map(
             lambda d: "test" if d in test_docs else "validation" if d in val_docs else "train"))
         train, validation, test = (split_arrays(part, s) for s in ("train", "validation", "test"))
-        model = backend_class(backend)(**(settings or {}))
+        model = new_backend(backend, settings)
         model.fit(*train, validation=validation)
         thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
         rep = label_scores(test[2], (model.predict_proba(test[0], test[1]) >= thresholds).astype(np.float32))
@@ -67,7 +91,7 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
     probs = np.zeros((len(frame), len(LABELS)), np.float32)
     for fold in policy_folds(frame["doc"], k):
         held = frame["doc"].isin(fold).to_numpy()
-        model = backend_class(backend)(**(settings or {}))
+        model = new_backend(backend, settings)
         model.fit(frame[~held]["text"].tolist(), contexts(frame[~held]), multi_hot(frame[~held]["labels"]))
         probs[held] = model.predict_proba(frame[held]["text"].tolist(), contexts(frame[held]))
     return probs
@@ -76,7 +100,7 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
 def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
                 settings: dict | None = None, base_model: str | None = None, threshold_folds: int = 0,
                 threshold_origin: str | None = None, wild: str | Path | None = None,
-                log=print) -> ModelCard | None:
+                reuse: dict[str, str | Path] | None = None, log=print) -> ModelCard | None:
     """Train a model folder and score it on the test split.
 
     In a distributed run (``torchrun`` / ``accelerate launch``) every rank trains, and only the
@@ -90,12 +114,19 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     arguments (for the transformer backend, the fields of ``TrainConfig``).  ``wild`` names the
     folder of wild policy texts (see :func:`jprivacy.data.wild_texts`); without it, training
     says in one line that they are absent and goes on with the rest.
+
+    For the ensemble backend, ``settings`` maps member names to their settings
+    (``{"linear": {...}, "transformer": {...}}``) and ``reuse`` maps member names to model
+    folders trained before on the same splits, which join the ensemble as they are.
     """
     frame = load_frame(labeled, wild=wild, log=log)
     check_folds(threshold_folds=threshold_folds,
                 policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
-    model = backend_class(backend)(**(settings or {}))
+    model = new_backend(backend, settings)
+    if backend == "ensemble":
+        for name, folder in (reuse or {}).items():
+            model.adopt(name, *trained_on_same_splits(folder, frame))
     started = time.perf_counter()
     if threshold_folds:
         fit_part = frame[frame.split.isin(["train", "validation"])]
@@ -118,6 +149,10 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     test_probs = model.predict_proba(test[0], test[1])
     metrics = {"test": label_scores(test[2], (test_probs >= thresholds).astype(np.float32)),
                "train_seconds": round(seconds, 1)}
+    if backend == "ensemble":
+        metrics["members_test"] = {
+            name: label_scores(test[2], (probs >= [model.cards[name].thresholds[n] for n in LABELS]).astype(np.float32))
+            for name, probs in zip(model.members, model.member_probabilities(test[0], test[1]))}
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     saved_settings = model.save(output)
@@ -135,6 +170,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
                        "thresholds_tuned_on": tuned_on, "metrics_on": "test"},
         metrics=metrics)
     card.write(output)
+    write_readme(output, card)
     share_like_other_files(output)
     log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "
         f"micro-F1 {metrics['test']['micro']['f1']:.3f}, {seconds:.1f}s)")

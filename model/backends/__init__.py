@@ -7,7 +7,7 @@ from .base import Backend, Settings, Trainable
 
 
 def backend_class(name: str) -> type[Backend]:
-    """The backend class registered under ``name`` ("linear", "transformer" or "onnx")."""
+    """The backend class registered under ``name`` ("linear", "transformer", "onnx" or "ensemble")."""
     if name == "linear":
         from .linear import LinearBackend
         return LinearBackend
@@ -17,7 +17,10 @@ def backend_class(name: str) -> type[Backend]:
     if name == "onnx":
         from .onnx import OnnxBackend
         return OnnxBackend
-    raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer' or 'onnx'")
+    if name == "ensemble":
+        from .ensemble import EnsembleBackend
+        return EnsembleBackend
+    raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer', 'onnx' or 'ensemble'")
 
 
 __all__ = ["Backend", "Trainable", "Settings", "backend_class"]

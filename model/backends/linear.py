@@ -18,7 +18,7 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ..segment import CONTEXT_SEPARATOR
+from ..segment import split_context
 from .base import Settings, Trainable
 
 WEIGHTS, VOCAB = "linear.safetensors", "linear_vocab.json"
@@ -70,9 +70,7 @@ class LinearBackend(Trainable):
         """(heading parts, lead-in parts) of ``context(section, lead)`` strings."""
         sections, leads = [], []
         for c in contexts:
-            section, _, lead = c.partition(CONTEXT_SEPARATOR)
-            if self.section_levels:
-                section = " > ".join(section.split(" > ")[-self.section_levels:])
+            section, lead = split_context(c, self.section_levels)
             sections.append(section[-self.max_chars:] or " ")
             leads.append(lead[:self.max_chars] or " ")
         return sections, leads

@@ -18,7 +18,7 @@ from scipy.special import expit
 from jprivacy.labels import LABELS
 
 from .base import Backend, Settings
-from .transformer import batched_probabilities, cpu_count
+from .transformer import TransformerInput, batched_probabilities, cpu_count
 
 MODEL_FILE = "model.onnx"
 
@@ -31,6 +31,7 @@ class OnnxSettings(Settings):
     max_length: int = 192
     precision: str = "fp32"
     exported_from: str | None = None
+    section_levels: int = 0
 
     def __post_init__(self):
         if self.precision not in ("fp32", "int8"):
@@ -67,7 +68,9 @@ class OnnxBackend(Backend):
             feed = {k: v.astype(np.int64) for k, v in batch.items() if k in names}
             return expit(self.session.run(None, feed)[0])
 
-        return batched_probabilities(texts, sections, self.tokenizer, self.settings.max_length,
+        contexts = TransformerInput(max_length=self.settings.max_length,
+                                    section_levels=self.settings.section_levels).contexts(sections)
+        return batched_probabilities(texts, contexts, self.tokenizer, self.settings.max_length,
                                      self.settings.inference_batch_size, len(LABELS), run, return_tensors="np")
 
     def save(self, folder: Path) -> dict:

@@ -18,6 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..segment import context, split_context
 from .base import Settings, Trainable
 
 PRECISIONS = ("fp32", "bf16", "int8")
@@ -112,10 +113,20 @@ class TransformerInput(Settings):
                             "BERT-family model to fine-tune"})
     max_length: int = field(default=192, metadata={"help": "longest (clause, context) pair in tokens; longer "
                             "pairs are truncated"})
+    section_levels: int = field(default=2, metadata={"help": "innermost heading levels of the context the model "
+                                "reads, before the lead-in (0: all)"})
 
     def __post_init__(self):
         if self.max_length < 8:
             raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
+        if self.section_levels < 0:
+            raise ValueError(f"section levels must be 0 (all) or more, not {self.section_levels}")
+
+    def contexts(self, sections: Sequence[str]) -> list[str]:
+        """The contexts the model reads: the innermost ``section_levels`` headings and the lead-in."""
+        if not self.section_levels:
+            return list(sections)
+        return [context(*split_context(s, self.section_levels)) for s in sections]
 
 
 @dataclass
@@ -134,6 +145,12 @@ class TransformerSettings(TransformerInput):
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.inference_batch_size < 1:
             raise ValueError(f"inference batch size must be at least 1, not {self.inference_batch_size}")
+
+    @classmethod
+    def from_card(cls, data: Mapping) -> "TransformerSettings":
+        """Settings recorded in a model card; cards older than ``section_levels`` read the whole
+        heading path."""
+        return cls.from_dict({"section_levels": 0, **data})
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "TransformerSettings":
@@ -165,9 +182,11 @@ class TransformerBackend(Trainable):
     def fit(self, texts, sections, y, validation=None) -> "TransformerBackend":
         from jprivacy.train.transformer import TrainConfig, fine_tune
 
-        config = TrainConfig.from_dict({"base_model": self.settings.base_model,
-                                        "max_length": self.settings.max_length, **self.train_settings})
-        self.tokenizer, self.model = fine_tune(config, (texts, sections, y), validation)
+        config = TrainConfig.from_dict({"base_model": self.settings.base_model, "max_length": self.settings.max_length,
+                                        "section_levels": self.settings.section_levels, **self.train_settings})
+        if validation is not None:
+            validation = (validation[0], config.contexts(validation[1]), validation[2])
+        self.tokenizer, self.model = fine_tune(config, (texts, config.contexts(sections), y), validation)
         self.model.eval()
         self.settings = replace(self.settings, training=config.training_only())
         return self
@@ -185,7 +204,7 @@ class TransformerBackend(Trainable):
             return torch.sigmoid(logits.float()).cpu().numpy()
 
         with torch.inference_mode():
-            return batched_probabilities(texts, sections, self.tokenizer, self.settings.max_length,
+            return batched_probabilities(texts, self.settings.contexts(sections), self.tokenizer, self.settings.max_length,
                                          self.settings.inference_batch_size, self.model.config.num_labels, run)
 
     def save(self, folder: Path) -> dict:
@@ -198,7 +217,7 @@ class TransformerBackend(Trainable):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         backend = cls()
-        backend.settings = TransformerSettings.from_dict(settings)
+        backend.settings = TransformerSettings.from_card(settings)
         limit_torch_threads()
         backend.tokenizer = AutoTokenizer.from_pretrained(folder)
         backend.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)

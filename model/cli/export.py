@@ -11,7 +11,7 @@ from ._util import EXIT_OK, log
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("export", help="faster copy of a transformer model: ONNX Runtime, int8 or bf16")
-    parser.add_argument("--model", required=True, help="transformer model folder to export")
+    parser.add_argument("--model", required=True, help="transformer or ensemble model folder to export")
     parser.add_argument("--output", required=True, help="new model folder to write")
     parser.add_argument("--runtime", choices=["onnx", "torch"], default="onnx",
                         help="onnx: ONNX Runtime (default); torch: PyTorch at the chosen precision")

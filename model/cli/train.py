@@ -14,9 +14,12 @@ def add_parser(sub, settings: bool) -> None:
     """The ``train`` command; the transformer's settings become flags when ``settings`` is true
     (when ``train`` is the command given: the other commands need not read them)."""
     parser = sub.add_parser("train", parents=[WILD], help="train a model folder on the corpus in data/")
-    parser.add_argument("--backend", choices=["linear", "transformer"], default="linear",
+    parser.add_argument("--backend", choices=["linear", "transformer", "ensemble"], default="linear",
                         help="linear: TF-IDF and logistic regression (default); transformer: fine-tune "
-                             "--base-model")
+                             "--base-model; ensemble: both, their probabilities averaged")
+    parser.add_argument("--transformer-model", metavar="DIR",
+                        help="ensemble: a transformer model folder fine-tuned before on the same splits, "
+                             "used as the ensemble's transformer instead of fine-tuning one")
     parser.add_argument("--output", help="model folder to write")
     parser.add_argument("--kfold", type=int, default=0, help="also report policy-grouped K-fold scores (mean ± sd)")
     parser.add_argument("--threshold-folds", type=int, default=0,
@@ -37,7 +40,7 @@ def run(args) -> int:
 
     from jprivacy.data import wild_texts
     from jprivacy.train import cross_validate, train_model
-    from jprivacy.train.fit import check_folds
+    from jprivacy.train.fit import trained_on_same_splits, check_folds
     from jprivacy.train.transformer import BaseModelError
     from jprivacy.settings import TrainConfig
 
@@ -53,11 +56,17 @@ def run(args) -> int:
         raise UsageError(str(err)) from None
     if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
         raise UsageError(f"{args.output}: is a file; --output names the model folder to write")
+    if args.transformer_model and args.backend != "ensemble":
+        raise FlagsError("--transformer-model is for --backend ensemble")
     if args.backend == "linear":
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
         if given:
             raise UsageError(f"{', '.join(given)}: only for --backend transformer")
-    settings = TrainConfig.from_args(args).to_dict() if args.backend == "transformer" else {}
+    settings = TrainConfig.from_args(args).to_dict() if args.backend != "linear" else {}
+    reuse = None
+    if args.backend == "ensemble":
+        settings = {"linear": {}, "transformer": settings}
+        reuse = {"transformer": existing_folder(args.transformer_model)} if args.transformer_model else None
     wild = existing_folder(args.wild)
     if args.threshold_origin == "wild" and not wild_texts(wild).is_dir():
         raise UsageError(f"--threshold-origin wild: no wild policy texts at {wild_texts(wild)} "
@@ -67,11 +76,11 @@ def run(args) -> int:
             cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, log=log)
         if args.output:
             train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
-                        threshold_origin=args.threshold_origin, wild=wild, log=log)
+                        threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, log=log)
     except BaseModelError as err:
         raise UsageError(str(err)) from None
     except ValueError as err:
-        if not _raised_by(err, check_folds):
+        if not (_raised_by(err, check_folds) or _raised_by(err, trained_on_same_splits)):
             raise
         raise UsageError(str(err)) from None
     return EXIT_OK
