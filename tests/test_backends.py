@@ -12,7 +12,7 @@ import jprivacy
 from jprivacy.backends.base import Trainable
 from jprivacy.backends.linear import LinearBackend
 from jprivacy.backends.onnx import OnnxBackend, OnnxSettings
-from jprivacy.backends.transformer import TransformerBackend, TransformerSettings
+from jprivacy.backends.transformer import _FLAT_TRAINING_KEYS, TransformerBackend, TransformerSettings
 from jprivacy.cli import main
 from jprivacy.model_folder import CARD, ModelFolderError
 
@@ -59,11 +59,13 @@ def test_unknown_setting_in_a_card_is_refused_in_one_line(tiny_transformer, tmp_
 def test_a_card_with_training_settings_beside_the_others_still_loads(tiny_transformer, tmp_path):
     """Cards written before settings.training kept the fine-tuning settings at the top level."""
     card = json.loads((tiny_transformer / CARD).read_text())
-    flat = {k: v for k, v in card["settings"].items() if k != "training"} | card["settings"]["training"]
+    old = {k: v for k, v in card["settings"]["training"].items() if k in _FLAT_TRAINING_KEYS}  # those cards had
+    flat = {k: v for k, v in card["settings"].items() if k not in ("training", "section_levels")} | old
     copy = edited_copy(tiny_transformer, tmp_path)
     (copy / CARD).write_text(json.dumps({**card, "settings": flat}))
     settings = jprivacy.load(copy).backend.settings
-    assert settings.training == card["settings"]["training"] and settings.max_length == card["settings"]["max_length"]
+    assert settings.training == old and settings.max_length == card["settings"]["max_length"]
+    assert settings.section_levels == 0  # they read the whole heading path
 
 
 @pytest.mark.parametrize("cls, data, message", [
