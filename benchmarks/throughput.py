@@ -123,10 +123,13 @@ def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
         def run(ts, ss):
             return [classify({"text": t, "text_pair": s} if s else t, truncation=True, max_length=MAX_LENGTH)
                     for t, s in zip(ts, ss)]
-    elif kind == "batch":
+    elif kind in ("batch", "profile"):
         import jprivacy
 
         tagger = jprivacy.load(model)
+        if kind == "profile":
+            tagger.predict_proba(texts[:4], sections[:4])
+            return profile_breakdown(tagger, texts, sections)
 
         def run(ts, ss):
             return tagger.predict_proba(ts, ss)
@@ -144,6 +147,48 @@ def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
     return {"clauses": len(texts), "seconds": seconds, "peak_mb": peak_memory_mb()}
 
 
+# operator name prefixes (aten::) → the part of the model they belong to
+OPERATOR_GROUPS = [
+    ("matmuls (linear layers)", ("aten::addmm", "aten::mm", "aten::linear", "aten::matmul", "aten::_weight_int8pack_mm",
+                                 "quantized::linear_dynamic", "mkldnn::", "onednn::")),
+    ("attention", ("aten::scaled_dot_product_attention", "aten::_scaled_dot_product", "aten::bmm", "aten::softmax",
+                   "aten::_softmax", "aten::baddbmm")),
+    ("casts and copies", ("aten::to", "aten::_to_copy", "aten::copy_", "aten::contiguous", "aten::clone")),
+    ("embeddings", ("aten::embedding", "aten::index_select")),
+    ("layer norm", ("aten::layer_norm", "aten::native_layer_norm")),
+    ("activations (GELU, tanh, sigmoid)", ("aten::gelu", "aten::tanh", "aten::sigmoid")),
+]
+
+
+def profile_breakdown(tagger, texts, sections) -> dict:
+    """Where the batch path's time goes: tokenization (timed alone), then each operator group's
+    self CPU time under ``torch.profiler``; what is left of the wall time is Python and glue."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    tokenizer = tagger.backend.tokenizer
+    started = time.perf_counter()
+    tokenizer(texts, sections, truncation="longest_first", max_length=MAX_LENGTH, padding=False)
+    tokenize = time.perf_counter() - started
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        started = time.perf_counter()
+        tagger.predict_proba(texts, sections)
+        wall = time.perf_counter() - started
+    parts = {name: 0.0 for name, _ in OPERATOR_GROUPS}
+    other = 0.0
+    for event in prof.key_averages():
+        seconds = event.self_cpu_time_total / 1e6
+        group = next((name for name, prefixes in OPERATOR_GROUPS if event.key.startswith(prefixes)), None)
+        if group:
+            parts[group] += seconds
+        elif event.key.startswith(("aten::", "quantized::")):
+            other += seconds
+    # the tokenizer thread overlaps the model; its own time is reported beside the model's
+    model_ops = sum(parts.values()) + other
+    return {"batch_seconds": wall, "tokenization (MeCab + WordPiece, helper thread)": tokenize, **parts,
+            "other operators": other, "Python, padding and glue": max(0.0, wall - model_ops)}
+
+
 def in_subprocess(*args: str) -> dict:
     """Run this script with ``args`` in a fresh process → its JSON result, plus ``wall`` seconds."""
     started = time.perf_counter()
@@ -159,7 +204,7 @@ def main() -> None:
     parser.add_argument("--clauses", type=int, default=0, help="random sample of clauses for the batch path "
                                                                 "(default: all)")
     parser.add_argument("--naive", type=int, default=200, help="random sample for the naive pipeline")
-    parser.add_argument("--worker", choices=["naive", "batch", "tokenize", "tag"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["naive", "batch", "tokenize", "tag", "profile"], help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--inputs", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
@@ -213,6 +258,12 @@ def main() -> None:
             rows.append((label, result["clauses"], result["clauses"] / result["seconds"], result["peak_mb"]))
             log(f"{label}: {rows[-1][2]:.1f} clauses/s, peak {rows[-1][3]:.0f} MB")
 
+        breakdowns = {}
+        for label, folder in (("fp32", "base"), ("bf16", "torch-bf16")):
+            breakdowns[label] = in_subprocess("--worker", "profile", "--model", str(work / folder),
+                                              "--inputs", str(work / "inputs.json"))
+            log(f"profiled the {label} batch path")
+
         docs = [str(args.eval / "dev"), str(args.eval / "test")]
         out = work / "tagged.jsonl"
         result = in_subprocess("--worker", "tag", "--inputs", str(out), "--", *docs)
@@ -237,6 +288,11 @@ def main() -> None:
               (("jprivacy batch path, PyTorch fp32", "float32"), ("jprivacy batch path, PyTorch bf16 autocast", "bfloat16"))}
     print("\n" + "; ".join(f"{label}: {rate / floors[label]:.0%} of its floor"
                            for label, _, rate, _ in rows if label in floors))
+    parts = [k for k in breakdowns["fp32"] if k not in ("batch_seconds", "wall")]
+    print("\n| where the batch path's time goes (share of its wall time) | "
+          + " | ".join(breakdowns) + " |\n|---|" + "---:|" * len(breakdowns))
+    for part in parts:
+        print(f"| {part} | " + " | ".join(f"{b[part] / b['batch_seconds']:.1%}" for b in breakdowns.values()) + " |")
     log("done")
 
 

@@ -29,6 +29,7 @@ DEFAULT_EVAL = DEFAULT_WILD_TEXTS.parent.parent / "eval"
 SHINGLE = 20
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _CODE = re.compile(r"[{};<>$=\\]|^\s*[#/*-]{2}|\w+\(\)|\b(?:sudo|apt|dpkg|make)\b")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ROFF_FONT = re.compile(r"\\f[BIRP]|\\f\(..|\\\(..|\\[&e-]|\\s[-+]?\d")
 
 
@@ -66,7 +67,11 @@ def default_sources(wild: Path | None = None) -> list[Source]:
 def _html_lines(path: Path) -> list[str]:
     import lxml.html
 
-    tree = lxml.html.parse(str(path))
+    data = path.read_bytes()
+    try:  # UTF-8 unless it cannot be; then the charset the page declares (lxml reads its meta tag)
+        tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", data.decode("utf-8"), count=1))
+    except UnicodeDecodeError:
+        tree = lxml.html.document_fromstring(data)
     for bad in tree.xpath("//script|//style|//pre|//code|//nav|//header|//footer"):
         bad.drop_tree()
     blocks = tree.xpath("//p|//li|//dd|//dt|//td|//th|//h1|//h2|//h3|//h4|//caption")
@@ -92,7 +97,7 @@ def _roff_lines(path: Path) -> list[str]:
 
 
 def _raw_lines(source: Source, path: Path) -> list[str]:
-    if source.kind == "html":
+    if source.kind == "html" or path.suffix.lower() in (".html", ".htm"):
         return _html_lines(path)
     if source.kind == "roff":
         return _roff_lines(path)

@@ -128,19 +128,29 @@ class WholeWordMasking:
 
 
 def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
-             wild: Path | None = None, log=print) -> Path:
-    """Build the corpus and the vocabulary, pretrain a BERT with masked-LM; save to ``output``."""
+             wild: Path | None = None, init_from: Path | None = None, sources=None, log=print) -> Path:
+    """Build the corpus and the vocabulary, pretrain a BERT with masked-LM; save to ``output``.
+
+    ``init_from``: a folder this function wrote before, whose vocabulary and weights training
+    continues from (the model shape of ``config`` is then not used).  ``sources``: the
+    :class:`~jprivacy.train.corpus.Source` list to read instead of the default ones.
+    """
     import torch
-    from transformers import BertForMaskedLM, Trainer, TrainingArguments, set_seed
+    from transformers import BertForMaskedLM, BertJapaneseTokenizer, Trainer, TrainingArguments, set_seed
 
     output = Path(output)
     set_seed(config.seed)
     started = time.perf_counter()
-    documents, stats = build_corpus(extra=extra, wild=wild)
+    documents, stats = build_corpus(sources, extra=extra, wild=wild)
     for name, s in stats.sources.items():
         log(f"  {name}: {s['characters']:,} characters in {s['documents']:,} documents")
     log(f"pretraining text: {stats.characters:,} characters")
-    tokenizer = build_tokenizer((line for doc in documents for line in doc), output, config.vocab_size)
+    output.mkdir(parents=True, exist_ok=True)
+    if init_from is None:
+        tokenizer = build_tokenizer((line for doc in documents for line in doc), output, config.vocab_size)
+    else:
+        tokenizer = BertJapaneseTokenizer.from_pretrained(init_from)
+        log(f"continuing {init_from} (its vocabulary of {len(tokenizer):,} and its weights)")
     encoded = ([i for ids in tokenizer(doc, add_special_tokens=False)["input_ids"] for i in ids]
                for doc in documents)
     blocks = pack(encoded, config.max_length, tokenizer.cls_token_id, tokenizer.sep_token_id)
@@ -154,7 +164,8 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
         def __getitem__(self, i):
             return {"input_ids": blocks[i]}
 
-    model = BertForMaskedLM(bert_config(tokenizer, config))
+    model = (BertForMaskedLM(bert_config(tokenizer, config)) if init_from is None
+             else BertForMaskedLM.from_pretrained(init_from, use_safetensors=True))
     bf16 = bf16_supported()
     with tempfile.TemporaryDirectory(prefix="jprivacy-pretrain-") as scratch:
         args = TrainingArguments(output_dir=scratch, max_steps=config.max_steps, seed=config.seed,
@@ -172,6 +183,12 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
               "train_seconds": round(result.metrics.get("train_runtime", 0.0), 1),
               "wall_seconds": round(time.perf_counter() - started, 1),
               "hardware": _hardware()}
+    if init_from is not None:
+        before = Path(init_from) / "pretraining.json"
+        earlier = json.loads(before.read_text(encoding="utf-8")) if before.is_file() else {}
+        record.update(init_from=str(init_from), earlier=earlier,
+                      total_steps=earlier.get("total_steps", earlier.get("config", {}).get("max_steps", 0))
+                      + config.max_steps)
     (output / "pretraining.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     share_like_other_files(output)

@@ -2,7 +2,8 @@
 
 Inference runs in length-sorted, dynamically padded batches under ``torch.inference_mode()``,
 with no more threads than the CPUs this process may use.  The ``precision`` setting picks the
-arithmetic: ``fp32`` (default), ``bf16`` (autocast) or ``int8`` (dynamic quantization of the
+arithmetic: ``fp32`` (default), ``bf16`` (linear-layer weights stored in bf16, run under
+autocast) or ``int8`` (dynamic quantization of the
 linear layers at load time; the folder keeps its fp32 safetensors weights).
 """
 
@@ -96,6 +97,16 @@ def quantize_int8(model):
         from torch.ao.quantization import quantize_dynamic
 
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def linear_weights_to_bf16(model) -> None:
+    """Store the weights of every ``nn.Linear`` in bf16, once, so that autocast need not cast
+    them on every call; LayerNorm and embeddings keep fp32 (autocast runs LayerNorm in fp32)."""
+    import torch
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear):
+            module.to(torch.bfloat16)
 
 
 DEFAULT_BASE_MODEL = "tohoku-nlp/bert-base-japanese-v3"
@@ -222,6 +233,8 @@ class TransformerBackend(Trainable):
         backend.tokenizer = AutoTokenizer.from_pretrained(folder)
         backend.model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True)
         backend.model.eval()
+        if backend.settings.precision == "bf16":
+            linear_weights_to_bf16(backend.model)
         if backend.settings.precision == "int8":
             backend.model = quantize_int8(backend.model)
         return backend

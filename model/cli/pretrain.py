@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jprivacy.errors import UsageError
+
 from ._util import EXIT_OK, WILD, existing_folder, log
 
 
@@ -12,6 +14,8 @@ def add_parser(sub, settings: bool) -> None:
                             help="build a compact Japanese BERT offline (vocabulary + masked LM)")
     parser.add_argument("--output", required=True, help="folder for the pretrained model (a --base-model)")
     parser.add_argument("--extra-text", help="folder of additional unlabeled policy texts")
+    parser.add_argument("--init-from", metavar="DIR", help="continue pretraining a model this command built "
+                                                           "before (its vocabulary and weights)")
     if settings:
         from jprivacy.settings import PretrainConfig
 
@@ -23,6 +27,8 @@ def run(args) -> int:
     from jprivacy.settings import PretrainConfig
     from jprivacy.train.pretrain import pretrain
 
-    extra, wild = existing_folder(args.extra_text), existing_folder(args.wild)
-    pretrain(args.output, PretrainConfig.from_args(args), extra, wild=wild, log=log)
+    extra, wild, init_from = (existing_folder(p) for p in (args.extra_text, args.wild, args.init_from))
+    if init_from is not None and not (init_from / "vocab.txt").is_file():
+        raise UsageError(f"{init_from}: not a model built by jprivacy pretrain (no vocab.txt)")
+    pretrain(args.output, PretrainConfig.from_args(args), extra, wild=wild, init_from=init_from, log=log)
     return EXIT_OK
