@@ -242,6 +242,9 @@ def main() -> None:
         lengths = [len(ids) for ids in tokenizer([t for t, _ in sample], [s for _, s in sample],
                                                  truncation="longest_first", max_length=MAX_LENGTH)["input_ids"]]
         flops = sum(flops_per_clause(n) for n in lengths) / len(lengths)
+        ordered = sorted(lengths)  # the batch path sorts by length and pads each batch to its longest
+        padded = sum(max(ordered[i:i + 32]) * len(ordered[i:i + 32]) for i in range(0, len(ordered), 32))
+        log(f"padding: {1 - sum(lengths) / padded:.1%} of the tokens in length-sorted batches of 32")
         rates = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
         log(f"mean {sum(lengths) / len(lengths):.1f} tokens/clause, {flops / 1e9:.2f} GFLOP/clause; "
             f"matmul {rates['float32']:.0f} GFLOP/s fp32, {rates['bfloat16']:.0f} bf16")
