@@ -163,7 +163,6 @@ OPERATOR_GROUPS = [
 def profile_breakdown(tagger, texts, sections) -> dict:
     """Where the batch path's time goes: tokenization (timed alone), then each operator group's
     self CPU time under ``torch.profiler``; what is left of the wall time is Python and glue."""
-    import torch
     from torch.profiler import ProfilerActivity, profile
 
     tokenizer = tagger.backend.tokenizer

@@ -13,7 +13,6 @@ into texts kept outside the project, by default ``../shared/wild/policies``).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import re
@@ -24,6 +23,7 @@ from typing import Callable
 import pandas as pd
 
 from jprivacy.labels import LABELS
+from jprivacy.outputs import iter_records
 from jprivacy.readers import read_document
 from jprivacy.segment import context, segment
 
@@ -130,8 +130,9 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
 
 
 def read_labeled_file(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The records of a JSON Lines file of the corpus; a line that is not UTF-8 JSON raises
+    :class:`~jprivacy.errors.UsageError` naming the file and line."""
+    return list(iter_records(path, "jsonl"))
 
 
 def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None,
