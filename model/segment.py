@@ -42,6 +42,11 @@ def split_context(text: str, levels: int = 0) -> tuple[str, str]:
     return section, lead
 
 
+def innermost(text: str, levels: int) -> str:
+    """A :func:`context` string cut to its ``levels`` innermost headings (0: as it is), lead-in kept."""
+    return context(*split_context(text, levels)) if levels else text
+
+
 _OPEN, _CLOSE = "「『（【(", "」』）】)"
 _PAIR = dict(zip(_CLOSE, _OPEN))
 _BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from jprivacy.backends import backend_class
+from jprivacy.backends.ensemble import EnsembleBackend
 from jprivacy.data import LABELED, contexts, load_frame
 from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelCard, share_like_other_files
@@ -35,6 +37,14 @@ def new_backend(backend: str, settings: dict | None = None):
     if backend == "ensemble":
         return backend_class(backend)(members=settings)
     return backend_class(backend)(**(settings or {}))
+
+
+def _probabilities(model, texts, contexts):
+    """(probabilities, and for an ensemble each member's; else None), running every member once."""
+    if isinstance(model, EnsembleBackend):
+        members = model.member_probabilities(texts, contexts)
+        return model.combine(members), members
+    return model.predict_proba(texts, contexts), None
 
 
 def trained_on_same_splits(folder: str | Path, frame):
@@ -141,18 +151,24 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         log(f"training {backend} backend on {len(train[0])} clauses "
             f"({frame[frame.split == 'train'].doc.nunique()} policies)")
         model.fit(*train, validation=validation)
-        thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
+        probs, members = _probabilities(model, validation[0], validation[1])
+        thresholds = tune(validation[2], probs)
+        for name, member_probs in zip(model.members, members) if members is not None else ():
+            if name not in model.cards:  # trained here: its own thresholds, so that it also works alone
+                tuned = tune(validation[2], member_probs)
+                model.cards[name] = replace(model.member_card(name), thresholds=dict(zip(LABELS, map(float, tuned))),
+                                            training_data={"thresholds_tuned_on": "validation", "member_of": "ensemble"})
         tuned_on = "validation"
     seconds = time.perf_counter() - started
     if not is_main_process():
         return None
-    test_probs = model.predict_proba(test[0], test[1])
+    test_probs, members = _probabilities(model, test[0], test[1])
     metrics = {"test": label_scores(test[2], (test_probs >= thresholds).astype(np.float32)),
                "train_seconds": round(seconds, 1)}
-    if backend == "ensemble":
+    if members is not None:
         metrics["members_test"] = {
-            name: label_scores(test[2], (probs >= [model.cards[name].thresholds[n] for n in LABELS]).astype(np.float32))
-            for name, probs in zip(model.members, model.member_probabilities(test[0], test[1]))}
+            name: label_scores(test[2], (probs >= [model.member_card(name).thresholds[n] for n in LABELS]).astype(np.float32))
+            for name, probs in zip(model.members, members)}
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     saved_settings = model.save(output)

@@ -39,8 +39,8 @@ class EnsembleSettings(Settings):
 
 
 class EnsembleBackend(Trainable):
-    """Members are backends; ``fit`` fits those that are not fitted yet (a member built from a
-    folder already trained, with :meth:`from_members`, is kept as it is)."""
+    """Members are backends; ``fit`` fits those that are not fitted yet (one taken from a folder
+    trained before, with :meth:`adopt`, is kept as it is)."""
 
     name = "ensemble"
     files = ()
@@ -51,26 +51,14 @@ class EnsembleBackend(Trainable):
         from . import backend_class
 
         members = members if members is not None else {"linear": {}, "transformer": {}}
-        self._hold({name: backend_class(name)(**settings) for name, settings in members.items()}, weights)
-
-    def _hold(self, members: dict[str, Backend], weights: Sequence[float] | None, cards: dict | None = None,
-              fitted: Sequence[str] = ()) -> None:
-        self.members = dict(members)
-        self.fitted = set(fitted)
-        self.cards = dict(cards or {})
+        self.members: dict[str, Backend] = {name: backend_class(name)(**settings) for name, settings in members.items()}
+        self.fitted: set[str] = set()
+        self.cards: dict[str, ModelCard] = {}
         self.settings = EnsembleSettings(list(members), list(weights or [1.0 / len(members)] * len(members)))
 
-    @classmethod
-    def from_members(cls, members: dict[str, Backend], weights: Sequence[float] | None = None,
-                     cards: dict | None = None) -> "EnsembleBackend":
-        """An ensemble of backends already fitted (``cards``: their model cards, kept in the folder)."""
-        ensemble = cls.__new__(cls)
-        ensemble._hold(members, weights, cards, fitted=list(members))
-        return ensemble
-
     def adopt(self, name: str, member: Backend, card) -> None:
-        """Replace member ``name`` by a backend fitted before (``card``: its model card)."""
-        if name not in self.members:
+        """Make ``member``, fitted before (``card``: its model card), the ensemble's member ``name``."""
+        if name not in self.settings.members:
             raise ValueError(f"the ensemble has no member {name!r}; it has {', '.join(self.members)}")
         self.members[name] = member
         self.fitted.add(name)
@@ -82,40 +70,43 @@ class EnsembleBackend(Trainable):
                      if getattr(m, "base_model", None)), None)
 
     def fit(self, texts, sections, y, validation=None) -> "EnsembleBackend":
-        """Fit the members not fitted yet; with ``validation``, tune each new member's own
-        thresholds on it (for its card, so that it also works alone)."""
-        from jprivacy.train.thresholds import tune
-
+        """Fit the members not fitted yet (``validation`` goes to each: the transformer early-stops on it)."""
         for name, member in self.members.items():
-            if name in self.fitted:
-                continue
-            member.fit(texts, sections, y, validation=validation)
-            self.fitted.add(name)
-            thresholds = (tune(validation[2], member.predict_proba(validation[0], validation[1]))
-                          if validation else np.full(len(LABELS), 0.5))
-            self.cards[name] = ModelCard(backend=member.name, labels=list(LABELS),
-                                         thresholds={n: float(t) for n, t in zip(LABELS, thresholds)},
-                                         base_model=getattr(member, "base_model", None),
-                                         training_data={"thresholds_tuned_on": "validation" if validation
-                                                        else "none (0.5)", "member_of": "ensemble"})
+            if name not in self.fitted:
+                member.fit(texts, sections, y, validation=validation)
+                self.fitted.add(name)
         return self
+
+    def member_card(self, name: str) -> ModelCard:
+        """The card member ``name`` is saved with: the one it came with, or one that names its
+        backend with thresholds of 0.5 until :func:`~jprivacy.train.train_model` tunes them."""
+        if name in self.cards:
+            return self.cards[name]
+        member = self.members[name]
+        return ModelCard(backend=member.name, labels=list(LABELS), thresholds={n: 0.5 for n in LABELS},
+                         base_model=getattr(member, "base_model", None),
+                         training_data={"thresholds_tuned_on": "none (0.5)", "member_of": "ensemble"})
 
     def member_probabilities(self, texts: Sequence[str], sections: Sequence[str]) -> list[np.ndarray]:
         """Each member's probabilities, in member order."""
         return [member.predict_proba(texts, sections) for member in self.members.values()]
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
-        return combine(self.member_probabilities(texts, sections), self.settings.weights)
+        return self.combine(self.member_probabilities(texts, sections))
+
+    def combine(self, probabilities: Sequence[np.ndarray]) -> np.ndarray:
+        """The weighted mean of the members' probability matrices (n x labels), in member order."""
+        weights = np.asarray(self.settings.weights, np.float32) / np.sum(self.settings.weights)
+        return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
 
     def save(self, folder: Path) -> dict:
-        """Each member as a model folder of its own, with its card (written when it was fitted
-        or read when it was loaded)."""
+        """Each member as a model folder of its own, with its :meth:`member_card`."""
         for name, member in self.members.items():
             target = Path(folder) / name
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            card = replace(self.cards[name], settings=member.save(target), versions={})
+            card = replace(self.member_card(name), settings=member.save(target), versions={})
             card.write(target)
             share_like_other_files(target)
         return self.settings.to_dict()
@@ -125,12 +116,10 @@ class EnsembleBackend(Trainable):
         from jprivacy.tagger import load
 
         checked = EnsembleSettings.from_dict(settings)
-        taggers = {name: load(Path(folder) / name) for name in checked.members}
-        return cls.from_members({name: t.backend for name, t in taggers.items()}, checked.weights,
-                                {name: t.card for name, t in taggers.items()})
+        ensemble = cls.__new__(cls)  # no new members to build: each is loaded from its folder
+        ensemble.members, ensemble.fitted, ensemble.cards, ensemble.settings = {}, set(), {}, checked
+        for name in checked.members:
+            tagger = load(Path(folder) / name)
+            ensemble.adopt(name, tagger.backend, tagger.card)
+        return ensemble
 
-
-def combine(probabilities: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
-    """The weighted mean of several (n x labels) probability matrices."""
-    weights = np.asarray(weights, np.float32) / np.sum(weights)
-    return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)

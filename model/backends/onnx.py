@@ -18,7 +18,8 @@ from scipy.special import expit
 from jprivacy.labels import LABELS
 
 from .base import Backend, Settings
-from .transformer import TransformerInput, batched_probabilities, cpu_count
+from ..segment import innermost
+from .transformer import batched_probabilities, cpu_count
 
 MODEL_FILE = "model.onnx"
 
@@ -68,8 +69,7 @@ class OnnxBackend(Backend):
             feed = {k: v.astype(np.int64) for k, v in batch.items() if k in names}
             return expit(self.session.run(None, feed)[0])
 
-        contexts = TransformerInput(max_length=self.settings.max_length,
-                                    section_levels=self.settings.section_levels).contexts(sections)
+        contexts = [innermost(s, self.settings.section_levels) for s in sections]
         return batched_probabilities(texts, contexts, self.tokenizer, self.settings.max_length,
                                      self.settings.inference_batch_size, len(LABELS), run, return_tensors="np")
 

@@ -19,7 +19,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..segment import context, split_context
+from ..segment import innermost
 from .base import Settings, Trainable
 
 PRECISIONS = ("fp32", "bf16", "int8")
@@ -135,9 +135,7 @@ class TransformerInput(Settings):
 
     def contexts(self, sections: Sequence[str]) -> list[str]:
         """The contexts the model reads: the innermost ``section_levels`` headings and the lead-in."""
-        if not self.section_levels:
-            return list(sections)
-        return [context(*split_context(s, self.section_levels)) for s in sections]
+        return [innermost(s, self.section_levels) for s in sections]
 
 
 @dataclass
