@@ -23,6 +23,7 @@ import pyarrow as pa
 from .outputs import _PARQUET_SCHEMA as RECORD_SCHEMA
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .segment import segment
+from .tagger import DEFAULT_BATCH_SIZE
 
 log = logging.getLogger("jprivacy.distributed")
 JSON_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz")
@@ -37,7 +38,7 @@ class ClauseTagger:
     skipped; the rest of the batch goes on.
     """
 
-    def __init__(self, model: str | None = None, batch_size: int = 256):
+    def __init__(self, model: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
         from .tagger import load
 
         self.tagger = load(model, batch_size=batch_size)
@@ -70,7 +71,7 @@ class ClauseTagger:
 
 
 def tag_dataset(documents, model: str | None = None, *, actors: int | None = None, cpus_per_actor: float = 1,
-                gpus_per_actor: float = 0, documents_per_batch: int = 32, clauses_per_call: int = 256):
+                gpus_per_actor: float = 0, documents_per_batch: int = 32, clauses_per_call: int = DEFAULT_BATCH_SIZE):
     """Tag a Ray Dataset of documents → a Dataset of clause records (lazy; write or consume it).
 
     ``documents`` has ``doc`` + ``text`` columns, or ``path`` + ``bytes`` columns (see

@@ -1,5 +1,5 @@
 """Faster copies of a fine-tuned transformer model folder: ONNX Runtime (fp32 or int8) or
-PyTorch with int8 dynamic quantization or bf16 autocast.
+PyTorch with bf16 weights or int8 dynamic quantization, optionally run through ``torch.compile``.
 
 Every output is a complete jprivacy model folder (``jprivacy.json`` with the backend, the
 source's thresholds and where it came from; no pickles) that :func:`jprivacy.load` reads.
@@ -31,10 +31,12 @@ RUNTIMES = ("onnx", "torch")
 AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
 
 
-def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32") -> Path:
+def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32",
+                 compile: bool = False) -> Path:
     """Write ``output``, a copy of the transformer model folder ``source`` for ``runtime``
-    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).  For an
-    ensemble, its transformer members are exported and the others copied.
+    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).  ``compile``
+    (torch, fp32 or bf16 only) makes the copy run through ``torch.compile``.  For an ensemble,
+    its transformer members are exported and the others copied.
 
     The folder appears complete or not at all; an existing non-empty ``output`` is refused.
     """
@@ -49,6 +51,8 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     allowed = ("fp32", "int8") if runtime == "onnx" else ("fp32", "bf16", "int8")
     if precision not in allowed:
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
+    if compile and (runtime != "torch" or precision == "int8"):
+        raise UsageError("compile applies to the torch runtime at fp32 or bf16 only")
     if output.exists() and any(output.iterdir()):
         raise UsageError(f"{output}: already exists and is not empty")
 
@@ -59,11 +63,11 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     try:
         origin = str(source.resolve())
         if card.backend == "ensemble":
-            settings = _export_members(source, card, staging, runtime, precision)
+            settings = _export_members(source, card, staging, runtime, precision, compile)
         elif runtime == "torch":
             _copy_backend_files(source, staging)
             settings = replace(TransformerSettings.from_card(card.settings), precision=precision,
-                               exported_from=origin).to_dict()
+                               compile=compile, exported_from=origin).to_dict()
         else:
             settings = _export_onnx(source, card, staging, precision, origin)
         backend = card.backend if card.backend == "ensemble" else runtime if runtime == "onnx" else "transformer"
@@ -80,14 +84,15 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     return output
 
 
-def _export_members(source: Path, card: ModelCard, target: Path, runtime: str, precision: str) -> dict:
+def _export_members(source: Path, card: ModelCard, target: Path, runtime: str, precision: str,
+                    compile: bool) -> dict:
     """Export an ensemble's transformer members (an onnx member is named ``onnx``); copy the others."""
     settings = EnsembleSettings.from_dict(card.settings)
     names = []
     for name in settings.members:
         if ModelCard.read(source / name).backend == "transformer":
             names.append("onnx" if runtime == "onnx" else name)
-            export_model(source / name, target / names[-1], runtime, precision)
+            export_model(source / name, target / names[-1], runtime, precision, compile)
         else:
             names.append(name)
             shutil.copytree(source / name, target / name)

@@ -19,6 +19,10 @@ from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_docu
 from .segment import Clause, context, iter_segment
 
 BUNDLED = Path(__file__).parent / "bundled"
+# clauses per backend call: a transformer backend sorts each call's clauses by token count
+# before batching them, and a larger window pads less (in batches of 32 on the eval policies'
+# 3,204 clauses: 19% of the tokens at 256, 6% at 1,024)
+DEFAULT_BATCH_SIZE = 1024
 RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
 
 
@@ -30,7 +34,7 @@ class Tagger:
     >>> tagger.classify(["当社は取得した個人情報を第三者に提供しません。"])
     """
 
-    def __init__(self, backend, card: ModelCard, folder: Path | None = None, batch_size: int = 256):
+    def __init__(self, backend, card: ModelCard, folder: Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch size must be a whole number of 1 or more, not {batch_size!r}")
         self.backend = backend
@@ -229,7 +233,7 @@ def resolve_folder(model: str | Path | None) -> Path:
             f"({type(err).__name__}); download it where the Hub is reachable and pass the folder") from None
 
 
-def load(model: str | Path | None = None, batch_size: int = 256) -> Tagger:
+def load(model: str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Tagger:
     """Load a model folder (default: the bundled model) as a :class:`Tagger`."""
     folder = resolve_folder(model)
     card = ModelCard.read(folder)

@@ -58,11 +58,24 @@ def test_torch_precisions_keep_the_labels(tiny_transformer, tmp_path, clauses, p
     assert result["labels_agree"] >= 0.99 and result["max_score_change"] > 0  # really a different arithmetic
 
 
+@pytest.mark.slow
+def test_compiled_copy_keeps_the_labels(tiny_transformer, tmp_path, clauses):
+    out = export_model(tiny_transformer, tmp_path / "compiled", "torch", "bf16", compile=True)
+    tagger = jprivacy.load(out)
+    assert tagger.backend.settings.compile and hasattr(tagger.backend.model.forward, "_torchdynamo_orig_callable")
+    result = agreement(jprivacy.load(tiny_transformer), tagger, *clauses)
+    assert result["labels_agree"] >= 0.99
+
+
 def test_export_refuses_what_it_cannot_do(tiny_transformer, linear_model, tmp_path):
     with pytest.raises(ModelFolderError, match="only transformer"):
         export_model(linear_model, tmp_path / "a")
     with pytest.raises(ValueError, match="fp32 or int8"):
         export_model(tiny_transformer, tmp_path / "b", "onnx", "bf16")
+    with pytest.raises(ValueError, match="compile applies"):
+        export_model(tiny_transformer, tmp_path / "d", "onnx", "fp32", compile=True)
+    with pytest.raises(ValueError, match="compile applies"):
+        export_model(tiny_transformer, tmp_path / "e", "torch", "int8", compile=True)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "keep.txt").write_text("x")
     with pytest.raises(ValueError, match="not empty"):

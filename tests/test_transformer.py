@@ -51,6 +51,44 @@ def test_batched_predictions_do_not_depend_on_batch_order(tiny_transformer):
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
+def test_batches_group_rows_of_similar_token_counts():
+    from jprivacy.backends.transformer import length_sorted_batches, padding_share
+
+    lengths = [30, 5, 31, 6, 29, 4]
+    batches = length_sorted_batches(lengths, 3)
+    assert [sorted(b.tolist()) for b in batches] == [[1, 3, 5], [0, 2, 4]]
+    assert padding_share(lengths, batches) == pytest.approx(1 - 105 / 111)
+    # in input order the same rows would pad to 31 and 29: 1 - 105 / 180
+    assert padding_share(lengths, [np.arange(3), np.arange(3, 6)]) == pytest.approx(1 - 105 / 180)
+
+
+def test_batches_are_cut_by_token_count(tiny_transformer, monkeypatch):
+    """The rows are sorted by the tokens the model will read, not by characters."""
+    from jprivacy.backends import transformer
+
+    tagger = jprivacy.load(tiny_transformer)
+    seen = []
+    original = transformer.length_sorted_batches
+    monkeypatch.setattr(transformer, "length_sorted_batches",
+                        lambda lengths, size: seen.append(list(lengths)) or original(lengths, size))
+    texts, sections = ["あ", "個人情報の" * 5, TEXTS[0]], ["", "取得する情報", ""]
+    tagger.predict_proba(texts, sections)
+    tokens = tagger.backend.tokenizer(texts, sections)["input_ids"]
+    assert seen == [[len(ids) for ids in tokens]] and seen[0] != [len(t) for t in texts]
+
+
+def test_bf16_weights_are_converted_once_at_load(tiny_transformer, tmp_path):
+    import torch
+
+    from jprivacy.export import export_model
+
+    tagger = jprivacy.load(export_model(tiny_transformer, tmp_path / "bf16", "torch", "bf16"))
+    assert {p.dtype for p in tagger.backend.model.parameters()} == {torch.bfloat16}
+    probs = tagger.predict_proba(TEXTS, ["", ""])
+    assert probs.dtype == np.float32
+    np.testing.assert_allclose(probs, jprivacy.load(tiny_transformer).predict_proba(TEXTS, ["", ""]), atol=0.03)
+
+
 def test_very_long_clause_is_truncated_not_fatal(tiny_transformer):
     probs = jprivacy.load(tiny_transformer).predict_proba(["個人情報" * 20000], [""])
     assert probs.shape == (1, len(jprivacy.LABELS))
