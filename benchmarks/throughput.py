@@ -137,10 +137,12 @@ def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
     else:  # tokenization alone, as the batch path does it
         from transformers import AutoTokenizer
 
+        from jprivacy.backends.transformer import encode_pairs
+
         tokenizer = AutoTokenizer.from_pretrained(model)
 
         def run(ts, ss):
-            return tokenizer(ts, ss, truncation="longest_first", max_length=MAX_LENGTH)
+            return encode_pairs(ts, ss, tokenizer, MAX_LENGTH)
     # warm-up: lazy imports, compiling, and the kernels oneDNN builds for each new shape; a batch
     # job over many policies runs in that steady state, so the batch paths see every shape once
     run(texts[:4], sections[:4]) if kind == "naive" else run(texts, sections)
@@ -168,9 +170,10 @@ def profile_breakdown(tagger, texts, sections) -> dict:
     self CPU time under ``torch.profiler``; what is left of the wall time is Python and glue."""
     from torch.profiler import ProfilerActivity, profile
 
-    tokenizer = tagger.backend.tokenizer
+    from jprivacy.backends.transformer import encode_pairs
+
     started = time.perf_counter()
-    tokenizer(texts, sections, truncation="longest_first", max_length=MAX_LENGTH, padding=False)
+    encode_pairs(texts, sections, tagger.backend.tokenizer, MAX_LENGTH)
     tokenize = time.perf_counter() - started
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         started = time.perf_counter()
@@ -218,7 +221,7 @@ def main() -> None:
 
     import torch
 
-    from jprivacy.backends.transformer import length_sorted_batches, padding_share
+    from jprivacy.backends.transformer import encode_pairs, length_sorted_batches, padding_share
     from jprivacy.export import export_model
 
     started = time.perf_counter()
@@ -243,8 +246,8 @@ def main() -> None:
 
         from transformers import AutoTokenizer
         tokenizer = AutoTokenizer.from_pretrained(work / "base")
-        lengths = [len(ids) for ids in tokenizer([t for t, _ in sample], [s for _, s in sample],
-                                                 truncation="longest_first", max_length=MAX_LENGTH)["input_ids"]]
+        lengths = [len(ids) for ids in encode_pairs([t for t, _ in sample], [s for _, s in sample], tokenizer,
+                                                    MAX_LENGTH)["input_ids"]]
         flops = sum(flops_per_clause(n) for n in lengths) / len(lengths)
         padding = padding_share(lengths, length_sorted_batches(lengths, 32))  # as the batch path cuts them
         log(f"padding: {padding:.1%} of the tokens in batches of 32 sorted by token count")

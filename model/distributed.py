@@ -23,7 +23,7 @@ import pyarrow as pa
 from .outputs import _PARQUET_SCHEMA as RECORD_SCHEMA
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .segment import segment
-from .tagger import DEFAULT_BATCH_SIZE
+from .tagger import DEFAULT_BATCH_SIZE, load
 
 log = logging.getLogger("jprivacy.distributed")
 JSON_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz")
@@ -39,8 +39,6 @@ class ClauseTagger:
     """
 
     def __init__(self, model: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
-        from .tagger import load
-
         self.tagger = load(model, batch_size=batch_size)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:

@@ -54,6 +54,9 @@ def test_torch_precisions_keep_the_labels(tiny_transformer, tmp_path, clauses, p
     assert tagger.card.backend == "transformer" and tagger.backend.settings.precision == precision
     assert tagger.backend.settings.exported_from == str(tiny_transformer.resolve())
     assert (out / "model.safetensors").is_file()
+    if precision == "bf16":  # converted once at load: no per-call casts
+        import torch
+        assert {p.dtype for p in tagger.backend.model.parameters()} == {torch.bfloat16}
     result = agreement(jprivacy.load(tiny_transformer), tagger, *clauses)
     assert result["labels_agree"] >= 0.99 and result["max_score_change"] > 0  # really a different arithmetic
 

@@ -77,18 +77,6 @@ def test_batches_are_cut_by_token_count(tiny_transformer, monkeypatch):
     assert seen == [[len(ids) for ids in tokens]] and seen[0] != [len(t) for t in texts]
 
 
-def test_bf16_weights_are_converted_once_at_load(tiny_transformer, tmp_path):
-    import torch
-
-    from jprivacy.export import export_model
-
-    tagger = jprivacy.load(export_model(tiny_transformer, tmp_path / "bf16", "torch", "bf16"))
-    assert {p.dtype for p in tagger.backend.model.parameters()} == {torch.bfloat16}
-    probs = tagger.predict_proba(TEXTS, ["", ""])
-    assert probs.dtype == np.float32
-    np.testing.assert_allclose(probs, jprivacy.load(tiny_transformer).predict_proba(TEXTS, ["", ""]), atol=0.03)
-
-
 def test_very_long_clause_is_truncated_not_fatal(tiny_transformer):
     probs = jprivacy.load(tiny_transformer).predict_proba(["個人情報" * 20000], [""])
     assert probs.shape == (1, len(jprivacy.LABELS))

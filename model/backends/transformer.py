@@ -257,7 +257,7 @@ class TransformerBackend(Trainable):
         if backend.settings.precision == "int8":
             model = quantize_int8(model)
         else:
-            # bf16 keeps 99.8% of a fine-tuned model's dev label sets (benchmarks/throughput.py)
+            # bf16 keeps 99.8% of a fine-tuned model's dev label sets (README, `jprivacy export --check`)
             model = model.to(device="cuda" if torch.cuda.is_available() else "cpu",
                              dtype=torch.bfloat16 if backend.settings.precision == "bf16" else torch.float32)
         backend.model = compile_model(model) if backend.settings.compile else model

@@ -16,6 +16,7 @@ from jprivacy.batch import Progress
 from jprivacy.errors import UsageError
 from jprivacy.outputs import write_json_atomic
 from jprivacy.readers import ReadError
+from jprivacy.tagger import DEFAULT_BATCH_SIZE
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
 EXIT_PIPE_CLOSED = 128 + 13  # what a shell reports for a Unix tool stopped by SIGPIPE (`cmd | head`)
@@ -36,9 +37,9 @@ def _flags(*declarations: tuple[tuple[str, ...], dict]) -> argparse.ArgumentPars
 PATHS = _flags((("paths",), {"nargs": "+", "help": "policy files (.txt, .md, .html, .htm), folders (read "
                                                    "recursively) or - for stdin"}))
 MODEL = _flags((("--model",), {"help": "model folder or Hub name (default: the bundled model)"}))
-BATCH_SIZE = _flags((("--batch-size",), {"type": int, "default": 1024,
+BATCH_SIZE = _flags((("--batch-size",), {"type": int, "default": DEFAULT_BATCH_SIZE,
                                          "help": "clauses classified at a time; a transformer model sorts "
-                                                 "them by length to pad less (default: 1024)"}))
+                                                 f"them by length to pad less (default: {DEFAULT_BATCH_SIZE})"}))
 RECORDS = _flags((("-o", "--output"), {"help": "records file: .jsonl (default: stdout), .csv or .parquet"}))
 ERRORS = _flags((("--errors",), {"help": "also write the inputs that failed (files, or lines of -i) as "
                                          "JSON to this file"}))
