@@ -115,6 +115,8 @@ class PretrainConfig(FlagConfig):
     learning_rate: float = flag(5e-4, "peak learning rate of AdamW")
     mlm_probability: float = flag(0.15, "share of the tokens to predict")
     whole_word_mask: bool = flag(True, "mask whole MeCab words rather than single sub-words")
+    objective: str = flag("mlm", "mlm: masked-LM BERT; electra: replaced-token detection, an ELECTRA "
+                                 "discriminator trained beside a generator a quarter its width")
     seed: int = flag(13, "seed of weight initialisation, data order and masking")
 
     def __post_init__(self):
@@ -125,6 +127,8 @@ class PretrainConfig(FlagConfig):
             raise ValueError(f"hidden size {self.hidden_size} is not a multiple of heads {self.heads}")
         if self.max_length < 8:
             raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
+        if self.objective not in ("mlm", "electra"):
+            raise ValueError(f"objective must be mlm or electra, not {self.objective!r}")
         if not 0 < self.mlm_probability < 1 or self.learning_rate <= 0:
             raise ValueError(f"mlm probability must lie between 0 and 1 and the learning rate be positive, "
                              f"not {self.mlm_probability} and {self.learning_rate}")

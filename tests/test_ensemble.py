@@ -24,9 +24,46 @@ def test_ensemble_scores_are_the_mean_of_its_members_loaded_alone(ensemble):
     tagger = jprivacy.load(ensemble)
     card = json.loads((ensemble / "jprivacy.json").read_text(encoding="utf-8"))
     assert card["backend"] == "ensemble" and card["settings"] == {"members": ["linear", "transformer"],
-                                                                  "weights": [0.5, 0.5]}
+                                                                  "weights": [0.5, 0.5], "combine": "mean"}
     members = [jprivacy.load(ensemble / name).predict_proba(TEXTS, SECTIONS) for name in ("linear", "transformer")]
     np.testing.assert_allclose(tagger.predict_proba(TEXTS, SECTIONS), (members[0] + members[1]) / 2, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def log_odds_ensemble(tmp_path_factory, small_corpus, tiny_transformer):
+    folder = tmp_path_factory.mktemp("log_odds")
+    train_model(folder, backend="ensemble", labeled=small_corpus, settings={"linear": {}, "transformer": {}},
+                reuse={"transformer": tiny_transformer}, ensemble={"weights": [0.7, 0.3], "combine": "log_odds"},
+                log=lambda m: None)
+    return folder
+
+
+def test_log_odds_ensemble_sums_each_members_log_odds_centred_on_its_own_thresholds(log_odds_ensemble):
+    from scipy.special import expit, logit
+
+    tagger = jprivacy.load(log_odds_ensemble)
+    card = json.loads((log_odds_ensemble / "jprivacy.json").read_text(encoding="utf-8"))
+    assert card["settings"] == {"members": ["linear", "transformer"], "weights": [0.7, 0.3], "combine": "log_odds"}
+    assert set(card["thresholds"].values()) == {0.5}
+    centred = []
+    for name in ("linear", "transformer"):
+        member = jprivacy.load(log_odds_ensemble / name)
+        if name == "linear":  # trained here: its thresholds were tuned on validation, not left at 0.5
+            assert member.card.training_data["thresholds_tuned_on"] == "validation"
+            assert set(member.thresholds) != {0.5}
+        centred.append(logit(np.clip(member.predict_proba(TEXTS, SECTIONS), 1e-6, 1 - 1e-6)) - logit(member.thresholds))
+    np.testing.assert_allclose(tagger.predict_proba(TEXTS, SECTIONS), expit(0.7 * centred[0] + 0.3 * centred[1]),
+                               atol=1e-5)
+
+
+def test_log_odds_ensemble_keeps_its_combination_when_exported(log_odds_ensemble, tmp_path):
+    from jprivacy.export import agreement, export_model
+
+    out = export_model(log_odds_ensemble, tmp_path / "fast", "torch", "bf16")
+    card = json.loads((out / "jprivacy.json").read_text(encoding="utf-8"))
+    assert card["settings"]["combine"] == "log_odds" and set(card["thresholds"].values()) == {0.5}
+    result = agreement(jprivacy.load(log_odds_ensemble), jprivacy.load(out), TEXTS * 5, SECTIONS * 5)
+    assert result["labels_agree"] == 1.0 and result["max_score_change"] < 0.05
 
 
 def test_ensemble_card_scores_each_member_on_the_test_split(ensemble):
@@ -56,9 +93,14 @@ def test_ensemble_exports_its_transformer_to_onnx_int8_and_keeps_the_linear(ense
     assert result["max_score_change"] < 0.05
 
 
-def test_cli_refuses_transformer_model_without_the_ensemble_backend(tmp_path, tiny_transformer):
+@pytest.mark.parametrize("flags, message", [
+    (["--transformer-model", "M"], "--transformer-model: only for --backend ensemble"),
+    (["--linear-model", "M", "--combine", "log-odds"], "--linear-model, --combine: only for --backend ensemble"),
+    (["--backend", "ensemble", "--weights", "-1", "1"], "--weights must be non-negative with a positive sum, not -1.0 1.0")])
+def test_cli_refuses_ensemble_flags_without_the_ensemble_backend_or_bad_weights(tmp_path, flags, message, capsys):
     from jprivacy.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
-        main(["train", "--transformer-model", str(tiny_transformer), "--output", str(tmp_path / "m")])
+        main(["train", *flags, "--output", str(tmp_path / "m")])
     assert exit_info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message) and not (tmp_path / "m").exists()

@@ -88,3 +88,48 @@ def test_tiny_pretraining_writes_a_base_model_and_continues_from_it(sources, tmp
     assert record["total_steps"] == 4 and record["init_from"] == str(first)
     assert (second / "vocab.txt").read_text(encoding="utf-8") == (first / "vocab.txt").read_text(encoding="utf-8")
     assert AutoModelForMaskedLM.from_pretrained(second).config.hidden_size == 16
+
+
+def test_electra_generator_is_a_quarter_width_sharing_the_discriminators_embeddings(tiny_base_model):
+    import torch
+    from transformers import AutoTokenizer
+
+    from jprivacy.train.pretrain import _replaced_token_detection, electra_models
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base_model)
+    config = PretrainConfig(hidden_size=16, layers=1, heads=4, intermediate_size=32, max_length=16)
+    generator, discriminator = electra_models(tokenizer, config)
+    assert (generator.config.hidden_size, generator.config.num_attention_heads) == (4, 1)
+    shared = discriminator.electra.embeddings.word_embeddings.weight
+    assert generator.electra.embeddings.word_embeddings.weight is shared and generator.generator_lm_head.weight is shared
+    ids = torch.randint(5, len(tokenizer), (2, 16))
+    labels = torch.full_like(ids, -100)
+    labels[:, 3:6] = ids[:, 3:6]
+    loss = _replaced_token_detection(generator, discriminator)(ids, torch.ones_like(ids), labels)["loss"]
+    loss.backward()
+    assert torch.isfinite(loss) and shared.grad is not None
+    assert discriminator.discriminator_predictions.dense.weight.grad.abs().sum() > 0
+    assert generator.electra.encoder.layer[0].attention.self.query.weight.grad.abs().sum() > 0
+
+
+def test_tiny_electra_pretraining_writes_a_discriminator_that_fine_tuning_loads(sources, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    from jprivacy.train.pretrain import pretrain
+
+    config = PretrainConfig(vocab_size=200, hidden_size=16, layers=1, heads=2, intermediate_size=32,
+                            max_length=16, max_steps=2, batch_size=2, objective="electra")
+    folder = pretrain(tmp_path / "electra", config, sources=sources * 4, log=lambda m: None)
+    record = json.loads((folder / "pretraining.json").read_text(encoding="utf-8"))
+    assert record["config"]["objective"] == "electra" and record["final_loss"] > 0
+    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=10)
+    assert type(model).__name__ == "ElectraForSequenceClassification" and model.config.hidden_size == 16
+
+
+def test_cli_refuses_to_continue_an_electra_run(tmp_path, tiny_base_model, capsys):
+    from jprivacy.cli import main
+
+    assert main(["pretrain", "--output", str(tmp_path / "out"), "--init-from", str(tiny_base_model),
+                 "--objective", "electra"]) == 2
+    assert capsys.readouterr().err.strip() == ("jprivacy pretrain: --init-from continues masked-LM "
+                                               "pretraining only (--objective mlm)")

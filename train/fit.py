@@ -31,11 +31,11 @@ def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None =
         raise ValueError(f"{max(kfold, threshold_folds)} folds but only {policies} policies to spread over them")
 
 
-def new_backend(backend: str, settings: dict | None = None):
+def new_backend(backend: str, settings: dict | None = None, ensemble: dict | None = None):
     """An unfitted backend named ``backend`` with ``settings`` (for an ensemble: member name →
-    that member's settings)."""
+    that member's settings, and ``ensemble``: its ``weights`` and ``combine``)."""
     if backend == "ensemble":
-        return backend_class(backend)(members=settings)
+        return backend_class(backend)(members=settings, **(ensemble or {}))
     return backend_class(backend)(**(settings or {}))
 
 
@@ -45,6 +45,27 @@ def _probabilities(model, texts, contexts):
         members = model.member_probabilities(texts, contexts)
         return model.combine(members), members
     return model.predict_proba(texts, contexts), None
+
+
+def _validation_thresholds(model, validation) -> tuple[np.ndarray, str]:
+    """(thresholds, what they were tuned on) for a model fitted on the train split.
+
+    Tuned on the ``validation`` split, except for a ``log_odds`` ensemble, whose thresholds are
+    0.5.  An ensemble member trained here (one without a card) first gets thresholds of its own
+    tuned on validation, so that it also works alone and so that ``log_odds`` can centre it.
+    """
+    texts, contexts_, y = validation
+    if not isinstance(model, EnsembleBackend):
+        return tune(y, model.predict_proba(texts, contexts_)), "validation"
+    members = model.member_probabilities(texts, contexts_)
+    for name, member_probs in zip(model.members, members):
+        if name not in model.cards:
+            tuned = dict(zip(LABELS, map(float, tune(y, member_probs))))
+            model.cards[name] = replace(model.member_card(name), thresholds=tuned,
+                                        training_data={"thresholds_tuned_on": "validation", "member_of": "ensemble"})
+    if model.settings.combine == "log_odds":
+        return np.full(len(LABELS), 0.5), "none: 0.5 on the members' threshold-centred log-odds"
+    return tune(y, model.combine(members)), "validation"
 
 
 def trained_on_same_splits(folder: str | Path, frame):
@@ -68,10 +89,11 @@ def split_arrays(frame, split: str):
 
 
 def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, settings: dict | None = None,
-                   wild: str | Path | None = None, log=print) -> dict:
+                   wild: str | Path | None = None, ensemble: dict | None = None, log=print) -> dict:
     """Policy-grouped k-fold: fold i is the test set, fold i+1 tunes thresholds, the rest trains.
 
-    Returns per-fold scores and the mean ± sd of macro- and micro-F1.
+    Returns per-fold scores and the mean ± sd of macro- and micro-F1.  ``settings`` and
+    ``ensemble`` are as for :func:`train_model`; every member is trained afresh in each fold.
     """
     frame = load_frame(labeled, wild=wild)
     check_folds(kfold=k, policies=frame["doc"].nunique())
@@ -82,9 +104,9 @@ def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, set
         part = frame.assign(split=frame["doc"].map(
             lambda d: "test" if d in test_docs else "validation" if d in val_docs else "train"))
         train, validation, test = (split_arrays(part, s) for s in ("train", "validation", "test"))
-        model = new_backend(backend, settings)
+        model = new_backend(backend, settings, ensemble)
         model.fit(*train, validation=validation)
-        thresholds = tune(validation[2], model.predict_proba(validation[0], validation[1]))
+        thresholds, _ = _validation_thresholds(model, validation)
         rep = label_scores(test[2], (model.predict_proba(test[0], test[1]) >= thresholds).astype(np.float32))
         results.append(rep)
         log(f"fold {i + 1}/{k}: macro-F1 {rep['macro']['f1']:.3f}, micro-F1 {rep['micro']['f1']:.3f}")
@@ -110,7 +132,8 @@ def _out_of_fold(frame, k: int, backend: str, settings: dict | None):
 def train_model(output: str | Path, backend: str = "linear", labeled: Path = LABELED,
                 settings: dict | None = None, base_model: str | None = None, threshold_folds: int = 0,
                 threshold_origin: str | None = None, wild: str | Path | None = None,
-                reuse: dict[str, str | Path] | None = None, log=print) -> ModelCard | None:
+                reuse: dict[str, str | Path] | None = None, ensemble: dict | None = None,
+                log=print) -> ModelCard | None:
     """Train a model folder and score it on the test split.
 
     In a distributed run (``torchrun`` / ``accelerate launch``) every rank trains, and only the
@@ -126,14 +149,17 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     says in one line that they are absent and goes on with the rest.
 
     For the ensemble backend, ``settings`` maps member names to their settings
-    (``{"linear": {...}, "transformer": {...}}``) and ``reuse`` maps member names to model
-    folders trained before on the same splits, which join the ensemble as they are.
+    (``{"linear": {...}, "transformer": {...}}``), ``reuse`` maps member names to model
+    folders trained before on the same splits, which join the ensemble as they are, and
+    ``ensemble`` holds its ``weights`` and ``combine`` (see :mod:`jprivacy.backends.ensemble`).
+    A ``mean`` ensemble's thresholds are tuned on validation; a ``log_odds`` ensemble's are 0.5,
+    each member keeping the thresholds it came with (or, trained here, tuned on validation).
     """
     frame = load_frame(labeled, wild=wild, log=log)
     check_folds(threshold_folds=threshold_folds,
                 policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
     train, validation, test = (split_arrays(frame, s) for s in ("train", "validation", "test"))
-    model = new_backend(backend, settings)
+    model = new_backend(backend, settings, ensemble)
     if backend == "ensemble":
         for name, folder in (reuse or {}).items():
             model.adopt(name, *trained_on_same_splits(folder, frame))
@@ -151,14 +177,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         log(f"training {backend} backend on {len(train[0])} clauses "
             f"({frame[frame.split == 'train'].doc.nunique()} policies)")
         model.fit(*train, validation=validation)
-        probs, members = _probabilities(model, validation[0], validation[1])
-        thresholds = tune(validation[2], probs)
-        for name, member_probs in zip(model.members, members) if members is not None else ():
-            if name not in model.cards:  # trained here: its own thresholds, so that it also works alone
-                tuned = tune(validation[2], member_probs)
-                model.cards[name] = replace(model.member_card(name), thresholds=dict(zip(LABELS, map(float, tuned))),
-                                            training_data={"thresholds_tuned_on": "validation", "member_of": "ensemble"})
-        tuned_on = "validation"
+        thresholds, tuned_on = _validation_thresholds(model, validation)
     seconds = time.perf_counter() - started
     if not is_main_process():
         return None

@@ -1,4 +1,5 @@
-"""Make a compact Japanese BERT offline: a corpus vocabulary, then masked-LM pretraining.
+"""Make a compact Japanese BERT offline: a corpus vocabulary, then masked-LM pretraining
+(or ELECTRA's replaced-token detection).
 
 The tokenizer follows the recipe of tohoku-nlp/bert-base-japanese-v3: MeCab (fugashi with
 unidic-lite) splits words, WordPiece splits words into sub-words.  The text is the corpus of
@@ -76,6 +77,52 @@ def bert_config(tokenizer, config: PretrainConfig):
                       pad_token_id=tokenizer.pad_token_id)
 
 
+def electra_models(tokenizer, config: PretrainConfig):
+    """(generator, discriminator) for replaced-token detection (ELECTRA, Clark et al. 2020): the
+    discriminator has the configured shape, the generator a quarter of its width, heads and
+    feed-forward size; they share token and position embeddings, as in the paper."""
+    from transformers import ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining
+
+    def shape(hidden: int, heads: int, intermediate: int) -> ElectraConfig:
+        return ElectraConfig(vocab_size=len(tokenizer), embedding_size=config.hidden_size, hidden_size=hidden,
+                             num_hidden_layers=config.layers, num_attention_heads=heads,
+                             intermediate_size=intermediate, max_position_embeddings=max(512, config.max_length),
+                             pad_token_id=tokenizer.pad_token_id)
+
+    small, heads = max(1, config.hidden_size // 4), max(1, config.heads // 4)
+    generator = ElectraForMaskedLM(shape(small, heads if small % heads == 0 else 1, max(1, config.intermediate_size // 4)))
+    discriminator = ElectraForPreTraining(shape(config.hidden_size, config.heads, config.intermediate_size))
+    generator.electra.embeddings = discriminator.electra.embeddings
+    generator.generator_lm_head.weight = discriminator.electra.embeddings.word_embeddings.weight
+    return generator, discriminator
+
+
+def _replaced_token_detection(generator, discriminator, weight: float = 50.0):
+    """A module whose forward takes a masked-LM batch and returns the ELECTRA loss: the
+    generator's masked-LM loss plus ``weight`` times the discriminator's loss at telling, for
+    every token, whether the generator's sample replaced it."""
+    import torch
+
+    class ReplacedTokenDetection(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.generator, self.discriminator = generator, discriminator
+
+        def forward(self, input_ids, attention_mask, labels):
+            produced = self.generator(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
+            masked = labels != -100
+            with torch.no_grad():
+                probabilities = torch.softmax(produced.logits[masked].float(), dim=-1)
+                corrupted = input_ids.clone()
+                corrupted[masked] = torch.multinomial(probabilities, 1).squeeze(1)
+                replaced = (corrupted != torch.where(masked, labels, input_ids)).float()
+            logits = self.discriminator(input_ids=corrupted, attention_mask=attention_mask).logits.float()
+            detection = torch.nn.functional.binary_cross_entropy_with_logits(logits, replaced, weight=attention_mask.float())
+            return {"loss": produced.loss + weight * detection}
+
+    return ReplacedTokenDetection()
+
+
 def pack(documents: Iterable[list[int]], length: int, cls_id: int, sep_id: int) -> list[list[int]]:
     """Token ids of documents, [SEP] after each, cut into ``[CLS] … [SEP]`` blocks of exactly ``length``."""
     body = length - 2
@@ -129,10 +176,11 @@ class WholeWordMasking:
 
 def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
              wild: Path | None = None, init_from: Path | None = None, sources=None, log=print) -> Path:
-    """Build the corpus and the vocabulary, pretrain a BERT with masked-LM; save to ``output``.
+    """Build the corpus and the vocabulary, pretrain a BERT with masked-LM (or, with
+    ``config.objective == "electra"``, an ELECTRA discriminator); save it to ``output``.
 
-    ``init_from``: a folder this function wrote before, whose vocabulary and weights training
-    continues from (the model shape of ``config`` is then not used).  ``sources``: the
+    ``init_from``: a masked-LM folder this function wrote before, whose vocabulary and weights
+    training continues from (the model shape of ``config`` is then not used).  ``sources``: the
     :class:`~jprivacy.train.corpus.Source` list to read instead of the default ones.
     """
     import torch
@@ -164,8 +212,12 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
         def __getitem__(self, i):
             return {"input_ids": blocks[i]}
 
-    model = (BertForMaskedLM(bert_config(tokenizer, config)) if init_from is None
-             else BertForMaskedLM.from_pretrained(init_from, use_safetensors=True))
+    if config.objective == "electra":
+        generator, saved = electra_models(tokenizer, config)
+        model = _replaced_token_detection(generator, saved)
+    else:
+        saved = model = (BertForMaskedLM(bert_config(tokenizer, config)) if init_from is None
+                         else BertForMaskedLM.from_pretrained(init_from, use_safetensors=True))
     bf16 = bf16_supported()
     with tempfile.TemporaryDirectory(prefix="jprivacy-pretrain-") as scratch:
         args = TrainingArguments(output_dir=scratch, max_steps=config.max_steps, seed=config.seed,
@@ -176,7 +228,7 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
                                  logging_steps=max(1, config.max_steps // 20), dataloader_pin_memory=False)
         collator = WholeWordMasking(tokenizer, config.mlm_probability, config.whole_word_mask, config.seed)
         result = Trainer(model=model, args=args, train_dataset=Blocks(), data_collator=collator).train()
-    model.save_pretrained(output, safe_serialization=True)
+    saved.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     record = {"config": config.to_dict(), "corpus": stats.sources, "characters": stats.characters,
               "blocks": len(blocks), "bf16_autocast": bf16, "final_loss": round(result.training_loss, 4),
@@ -192,7 +244,7 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
     (output / "pretraining.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     share_like_other_files(output)
-    log(f"saved pretrained model to {output} (mean MLM loss {record['final_loss']}, "
+    log(f"saved pretrained model to {output} (mean {config.objective} loss {record['final_loss']}, "
         f"{record['train_seconds']:.0f}s of training)")
     return output
 

@@ -1,9 +1,15 @@
-"""Several models scoring together: the weighted mean of their probabilities.
+"""Several models scoring together.
 
 An ensemble folder holds one complete model folder per member (``linear/``, ``transformer/``
 or ``onnx/``: each loads on its own with :func:`jprivacy.load`) and records in its own card the
-members and their weights.  The ensemble's thresholds apply to the mean; the members' own
-thresholds are not used.
+members, their weights and how their scores combine:
+
+- ``mean``: the weighted mean of the members' probabilities; the ensemble's own thresholds
+  apply to it and the members' thresholds are not used.
+- ``log_odds``: each member's log-odds centred on its own threshold,
+  ``logit(p) - logit(t)``, weighted and summed, then mapped back through the sigmoid.  A label
+  is on when the weighted members lean towards it in sum, so the ensemble's thresholds are all
+  0.5 and nothing is tuned again on data a member was fitted on.
 """
 
 from __future__ import annotations
@@ -14,19 +20,25 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from scipy.special import expit, logit
 
 from ..labels import LABELS
 from ..model_folder import ModelCard, share_like_other_files
 from .base import Backend, Settings, Trainable
 
 
+COMBINATIONS = ("mean", "log_odds")
+CLIP = 1e-6  # probabilities are clipped to [CLIP, 1 - CLIP] before their log-odds are taken
+
+
 @dataclass
 class EnsembleSettings(Settings):
-    """The ``settings`` of an ensemble card: member folder names (sub-folders of the ensemble)
-    and the weight of each in the mean."""
+    """The ``settings`` of an ensemble card: member folder names (sub-folders of the ensemble),
+    the weight of each, and how their scores combine (``mean`` or ``log_odds``)."""
 
     members: list[str] = field(default_factory=lambda: ["linear", "transformer"])
     weights: list[float] = field(default_factory=lambda: [0.5, 0.5])
+    combine: str = "mean"
 
     def __post_init__(self):
         if not self.members or len(self.weights) != len(self.members):
@@ -36,6 +48,8 @@ class EnsembleSettings(Settings):
             raise ValueError(f"member weights must be non-negative with a positive sum, not {self.weights}")
         if any(not name or "/" in name or name.startswith(".") for name in self.members):
             raise ValueError(f"member names must be plain folder names, not {self.members}")
+        if self.combine not in COMBINATIONS:
+            raise ValueError(f"combine must be one of {', '.join(COMBINATIONS)}, not {self.combine!r}")
 
 
 class EnsembleBackend(Trainable):
@@ -45,16 +59,18 @@ class EnsembleBackend(Trainable):
     name = "ensemble"
     files = ()
 
-    def __init__(self, members: dict[str, dict] | None = None, weights: Sequence[float] | None = None):
+    def __init__(self, members: dict[str, dict] | None = None, weights: Sequence[float] | None = None,
+                 combine: str = "mean"):
         """``members``: member name → settings of a new backend of that name ("linear",
-        "transformer"); ``weights``: one per member (default: equal)."""
+        "transformer"); ``weights``: one per member (default: equal); ``combine``: "mean" or
+        "log_odds" (see the module's docstring)."""
         from . import backend_class
 
         members = members if members is not None else {"linear": {}, "transformer": {}}
         self.members: dict[str, Backend] = {name: backend_class(name)(**settings) for name, settings in members.items()}
         self.fitted: set[str] = set()
         self.cards: dict[str, ModelCard] = {}
-        self.settings = EnsembleSettings(list(members), list(weights or [1.0 / len(members)] * len(members)))
+        self.settings = EnsembleSettings(list(members), list(weights or [1.0 / len(members)] * len(members)), combine)
 
     def adopt(self, name: str, member: Backend, card) -> None:
         """Make ``member``, fitted before (``card``: its model card), the ensemble's member ``name``."""
@@ -95,9 +111,16 @@ class EnsembleBackend(Trainable):
         return self.combine(self.member_probabilities(texts, sections))
 
     def combine(self, probabilities: Sequence[np.ndarray]) -> np.ndarray:
-        """The weighted mean of the members' probability matrices (n x labels), in member order."""
-        weights = np.asarray(self.settings.weights, np.float32) / np.sum(self.settings.weights)
-        return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
+        """The ensemble's scores from the members' probability matrices (n x labels, in member
+        order): their weighted mean, or for ``log_odds`` the sigmoid of the weighted sum of their
+        threshold-centred log-odds (each member's thresholds from its card)."""
+        weights = np.asarray(self.settings.weights, np.float64) / np.sum(self.settings.weights)
+        if self.settings.combine == "mean":
+            return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
+        centred = [logit(np.clip(np.asarray(p, np.float64), CLIP, 1 - CLIP))
+                   - logit(np.clip([self.member_card(name).thresholds[label] for label in LABELS], CLIP, 1 - CLIP))
+                   for name, p in zip(self.members, probabilities)]
+        return expit(np.tensordot(weights, np.stack(centred), axes=1)).astype(np.float32)
 
     def save(self, folder: Path) -> dict:
         """Each member as a model folder of its own, with its :meth:`member_card`."""

@@ -11,7 +11,7 @@ def add_parser(sub, settings: bool) -> None:
     """The ``pretrain`` command; its settings become flags when ``settings`` is true (when
     ``pretrain`` is the command given)."""
     parser = sub.add_parser("pretrain", parents=[WILD],
-                            help="build a compact Japanese BERT offline (vocabulary + masked LM)")
+                            help="build a compact Japanese BERT offline (vocabulary + masked LM or ELECTRA)")
     parser.add_argument("--output", required=True, help="folder for the pretrained model (a --base-model)")
     parser.add_argument("--extra-text", help="folder of additional unlabeled policy texts")
     parser.add_argument("--init-from", metavar="DIR", help="continue pretraining a model this command built "
@@ -30,5 +30,8 @@ def run(args) -> int:
     extra, wild, init_from = (existing_folder(p) for p in (args.extra_text, args.wild, args.init_from))
     if init_from is not None and not (init_from / "vocab.txt").is_file():
         raise UsageError(f"{init_from}: not a model built by jprivacy pretrain (no vocab.txt)")
-    pretrain(args.output, PretrainConfig.from_args(args), extra, wild=wild, init_from=init_from, log=log)
+    config = PretrainConfig.from_args(args)
+    if init_from is not None and config.objective != "mlm":
+        raise UsageError("--init-from continues masked-LM pretraining only (--objective mlm)")
+    pretrain(args.output, config, extra, wild=wild, init_from=init_from, log=log)
     return EXIT_OK

@@ -16,10 +16,18 @@ def add_parser(sub, settings: bool) -> None:
     parser = sub.add_parser("train", parents=[WILD], help="train a model folder on the corpus in data/")
     parser.add_argument("--backend", choices=["linear", "transformer", "ensemble"], default="linear",
                         help="linear: TF-IDF and logistic regression (default); transformer: fine-tune "
-                             "--base-model; ensemble: both, their probabilities averaged")
+                             "--base-model; ensemble: both, their scores combined (--combine)")
     parser.add_argument("--transformer-model", metavar="DIR",
                         help="ensemble: a transformer model folder fine-tuned before on the same splits, "
                              "used as the ensemble's transformer instead of fine-tuning one")
+    parser.add_argument("--linear-model", metavar="DIR",
+                        help="ensemble: a linear model folder trained before on the same splits, used as "
+                             "the ensemble's linear member as it is (with its own thresholds)")
+    parser.add_argument("--weights", type=float, nargs=2, metavar=("LINEAR", "TRANSFORMER"),
+                        help="ensemble: the members' weights (default 0.5 0.5)")
+    parser.add_argument("--combine", choices=["mean", "log-odds"], default="mean",
+                        help="ensemble: mean of probabilities with thresholds tuned on validation (default), "
+                             "or weighted sum of each member's log-odds centred on its own thresholds")
     parser.add_argument("--output", help="model folder to write")
     parser.add_argument("--kfold", type=int, default=0, help="also report policy-grouped K-fold scores (mean ± sd)")
     parser.add_argument("--threshold-folds", type=int, default=0,
@@ -56,27 +64,36 @@ def run(args) -> int:
         raise UsageError(str(err)) from None
     if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
         raise UsageError(f"{args.output}: is a file; --output names the model folder to write")
-    if args.transformer_model and args.backend != "ensemble":
-        raise FlagsError("--transformer-model is for --backend ensemble")
+    given = [flag for flag, value in (("--transformer-model", args.transformer_model),
+                                      ("--linear-model", args.linear_model), ("--weights", args.weights),
+                                      ("--combine", args.combine != "mean")) if value]
+    if given and args.backend != "ensemble":
+        raise FlagsError(f"{', '.join(given)}: only for --backend ensemble")
+    if args.weights and (min(args.weights) < 0 or sum(args.weights) <= 0):
+        raise FlagsError(f"--weights must be non-negative with a positive sum, not {' '.join(map(str, args.weights))}")
     if args.backend == "linear":
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
         if given:
             raise UsageError(f"{', '.join(given)}: only for --backend transformer")
     settings = TrainConfig.from_args(args).to_dict() if args.backend != "linear" else {}
-    reuse = None
+    reuse, ensemble = None, None
     if args.backend == "ensemble":
         settings = {"linear": {}, "transformer": settings}
-        reuse = {"transformer": existing_folder(args.transformer_model)} if args.transformer_model else None
+        reuse = {name: existing_folder(folder) for name, folder in
+                 (("linear", args.linear_model), ("transformer", args.transformer_model)) if folder} or None
+        ensemble = {"weights": args.weights, "combine": args.combine.replace("-", "_")}
     wild = existing_folder(args.wild)
     if args.threshold_origin == "wild" and not wild_texts(wild).is_dir():
         raise UsageError(f"--threshold-origin wild: no wild policy texts at {wild_texts(wild)} "
                          "(pass --wild FOLDER or set JPRIVACY_WILD)")
     try:
         if args.kfold:
-            cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, log=log)
+            cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, ensemble=ensemble,
+                           log=log)
         if args.output:
             train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
-                        threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, log=log)
+                        threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, ensemble=ensemble,
+                        log=log)
     except BaseModelError as err:
         raise UsageError(str(err)) from None
     except ValueError as err:
