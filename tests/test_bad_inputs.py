@@ -505,9 +505,7 @@ def test_14_08_output_folders_are_made_for_o_json_and_errors(run_main, tmp_path,
     assert {p.name for p in new.rglob("*") if p.is_file()} == {"d.html", "d.json", "s.json", "t.csv", "errors.json"}
 
 
-def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_policy):
-    from jprivacy.tagger import BUNDLED
-
+def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_policy, linear_model):
     (tmp_path / "file").write_text("x")
     blocked = tmp_path / "file" / "out"  # its parent is a file: nothing can be made there
     one_line_error(run_main("diff", seed_policy, seed_policy, "-o", f"{blocked}.html"), "cannot write the output")
@@ -517,7 +515,7 @@ def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_p
         one_line_error(run_main("evaluate", labeled_file(tmp_path, labels)), "gold.jsonl:1", "labels must be label names")
     one_line_error(run_main("train", "--output", tmp_path / "file"), "is a file")
     model = tmp_path / "model"
-    shutil.copytree(BUNDLED, model)
+    shutil.copytree(linear_model, model)
     weights = model / "linear.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
     one_line_error(run_main("tag", seed_policy, "--model", model), "cannot load linear backend")
@@ -741,7 +739,7 @@ def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(run_main, 
     assert [line for line in stderr_lines(report) if line.startswith("warning: ")] == warnings[:1]
 
 
-def test_14_16_help_and_linear_tagging_import_no_training_libraries(tmp_path, seed_policy):
+def test_14_16_help_and_linear_tagging_import_no_training_libraries(tmp_path, seed_policy, linear_model):
     heavy = {"torch", "transformers", "datasets", "accelerate", "sklearn"}
     probe = ("import sys\nfrom jprivacy.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)")
@@ -753,4 +751,4 @@ def test_14_16_help_and_linear_tagging_import_no_training_libraries(tmp_path, se
     for args in (["--help"], ["tag", "--help"], ["report", "--help"]):
         assert not imported(*args) & heavy, args
     # the linear model's features are scikit-learn's TfidfVectorizer: the one heavy import tagging needs
-    assert not imported("tag", seed_policy, "-o", tmp_path / "out.jsonl") & (heavy - {"sklearn"})
+    assert not imported("tag", seed_policy, "--model", linear_model, "-o", tmp_path / "out.jsonl") & (heavy - {"sklearn"})

@@ -33,7 +33,7 @@ def test_ensemble_scores_are_the_mean_of_its_members_loaded_alone(ensemble):
 def log_odds_ensemble(tmp_path_factory, small_corpus, tiny_transformer):
     folder = tmp_path_factory.mktemp("log_odds")
     train_model(folder, backend="ensemble", labeled=small_corpus, settings={"linear": {}, "transformer": {}},
-                reuse={"transformer": tiny_transformer}, ensemble={"weights": [0.7, 0.3], "combine": "log_odds"},
+                reuse={"transformer": tiny_transformer}, ensemble={"weights": [7, 3], "combine": "log_odds"},
                 log=lambda m: None)
     return folder
 
@@ -43,7 +43,7 @@ def test_log_odds_ensemble_sums_each_members_log_odds_centred_on_its_own_thresho
 
     tagger = jprivacy.load(log_odds_ensemble)
     card = json.loads((log_odds_ensemble / "jprivacy.json").read_text(encoding="utf-8"))
-    assert card["settings"] == {"members": ["linear", "transformer"], "weights": [0.7, 0.3], "combine": "log_odds"}
+    assert card["settings"] == {"members": ["linear", "transformer"], "weights": [7, 3], "combine": "log_odds"}
     assert set(card["thresholds"].values()) == {0.5}
     centred = []
     for name in ("linear", "transformer"):
@@ -66,6 +66,39 @@ def test_log_odds_ensemble_keeps_its_combination_when_exported(log_odds_ensemble
     assert result["labels_agree"] == 1.0 and result["max_score_change"] < 0.05
 
 
+def test_ensemble_of_two_folders_keeps_both_as_they_are(tmp_path, small_corpus, linear_model, tiny_transformer):
+    card = train_model(tmp_path / "e", backend="ensemble", labeled=small_corpus, settings={"linear": {}, "transformer": {}},
+                       reuse={"linear": linear_model, "transformer": tiny_transformer},
+                       ensemble={"weights": [9, 1], "combine": "log_odds"}, log=lambda m: None)
+    assert card.training_data["thresholds_tuned_on"].startswith("none: 0.5")
+    for name, source in (("linear", linear_model), ("transformer", tiny_transformer)):
+        member = json.loads((tmp_path / "e" / name / "jprivacy.json").read_text(encoding="utf-8"))
+        assert member["thresholds"] == json.loads((source / "jprivacy.json").read_text(encoding="utf-8"))["thresholds"]
+
+
+@pytest.mark.parametrize("reuse, combine, message", [
+    ({"linear": "tiny_transformer"}, "log_odds", "a transformer model cannot be the ensemble's linear member"),
+    ({"transformer": "linear_model"}, "mean", "a linear model cannot be the ensemble's transformer member")])
+def test_a_member_of_the_wrong_kind_is_refused(request, tmp_path, small_corpus, reuse, combine, message):
+    folders = {name: request.getfixturevalue(fixture) for name, fixture in reuse.items()}
+    with pytest.raises(ValueError, match=message):
+        train_model(tmp_path / "out", backend="ensemble", labeled=small_corpus, settings={"linear": {}, "transformer": {}},
+                    reuse=folders, ensemble={"combine": combine}, log=lambda m: None)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_passes_the_ensembles_members_weights_and_combination(monkeypatch, tmp_path, linear_model, tiny_transformer):
+    import jprivacy.train
+    from jprivacy.cli import main
+
+    calls = []
+    monkeypatch.setattr(jprivacy.train, "train_model", lambda output, **kwargs: calls.append(kwargs))
+    assert main(["train", "--backend", "ensemble", "--combine", "log-odds", "--weights", "0.9", "0.1", "--linear-model",
+                 str(linear_model), "--transformer-model", str(tiny_transformer), "--output", str(tmp_path / "m")]) == 0
+    assert calls[0]["ensemble"] == {"weights": [0.9, 0.1], "combine": "log_odds"}
+    assert calls[0]["reuse"] == {"linear": linear_model, "transformer": tiny_transformer}
+
+
 def test_ensemble_card_scores_each_member_on_the_test_split(ensemble):
     card = json.loads((ensemble / "jprivacy.json").read_text(encoding="utf-8"))
     assert set(card["metrics"]["members_test"]) == {"linear", "transformer"}
@@ -74,11 +107,17 @@ def test_ensemble_card_scores_each_member_on_the_test_split(ensemble):
     assert linear_card["backend"] == "linear" and linear_card["training_data"]["thresholds_tuned_on"] == "validation"
 
 
-def test_a_member_trained_on_other_splits_is_refused(tmp_path, small_corpus):
+def test_a_member_trained_on_other_splits_is_refused(tmp_path, small_corpus, linear_model):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(linear_model, other)
+    card = json.loads((other / "jprivacy.json").read_text(encoding="utf-8"))
+    card["training_data"]["splits"]["validation"]["policies"] += 1
+    (other / "jprivacy.json").write_text(json.dumps(card), encoding="utf-8")
     with pytest.raises(ValueError, match="trained on other splits"):
         train_model(tmp_path / "out", backend="ensemble", labeled=small_corpus,
-                    settings={"linear": {}, "transformer": {}}, reuse={"transformer": jprivacy.tagger.BUNDLED},
-                    log=lambda m: None)
+                    settings={"linear": {}, "transformer": {}}, reuse={"linear": other}, log=lambda m: None)
     assert not (tmp_path / "out").exists()
 
 
@@ -96,7 +135,9 @@ def test_ensemble_exports_its_transformer_to_onnx_int8_and_keeps_the_linear(ense
 @pytest.mark.parametrize("flags, message", [
     (["--transformer-model", "M"], "--transformer-model: only for --backend ensemble"),
     (["--linear-model", "M", "--combine", "log-odds"], "--linear-model, --combine: only for --backend ensemble"),
-    (["--backend", "ensemble", "--weights", "-1", "1"], "--weights must be non-negative with a positive sum, not -1.0 1.0")])
+    (["--backend", "ensemble", "--weights", "-1", "1"], "--weights must be non-negative with a positive sum, not -1.0 1.0"),
+    (["--backend", "ensemble", "--weights", "nan", "1"], "--weights must be non-negative with a positive sum, not nan 1.0"),
+    (["--backend", "ensemble", "--kfold", "3", "--linear-model", "M"], "leave out --linear-model and --transformer-model")])
 def test_cli_refuses_ensemble_flags_without_the_ensemble_backend_or_bad_weights(tmp_path, flags, message, capsys):
     from jprivacy.cli import main
 

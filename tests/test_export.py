@@ -86,7 +86,7 @@ def test_export_refuses_what_it_cannot_do(tiny_transformer, linear_model, tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]  # nothing half-written left behind
 
 
-def test_cli_export_checks_agreement_and_records_it(tiny_transformer, tmp_path, capsys):
+def test_cli_export_checks_agreement_and_records_it(tiny_transformer, linear_model, tmp_path, capsys):
     check = tmp_path / "clauses.jsonl"
     check.write_text("".join(json.dumps({"text": t, "section": s}, ensure_ascii=False) + "\n" for t, s in
                              [("当社は氏名を取得します。", "取得"), ("Cookieを使用します。", "")]), encoding="utf-8")
@@ -96,7 +96,7 @@ def test_cli_export_checks_agreement_and_records_it(tiny_transformer, tmp_path, 
     assert "labels agree with" in capsys.readouterr().err
     recorded = json.loads((out / CARD).read_text())["metrics"]["agreement_with_source"]
     assert recorded["clauses"] == 2 and recorded["file"] == str(check)
-    assert main(["export", "--model", "model/bundled", "--output", str(tmp_path / "x")]) == 2
+    assert main(["export", "--model", str(linear_model), "--output", str(tmp_path / "x")]) == 2
 
 
 def test_torch_threads_are_capped_at_the_usable_cpus(monkeypatch):

@@ -116,14 +116,19 @@ def test_tiny_electra_pretraining_writes_a_discriminator_that_fine_tuning_loads(
     from transformers import AutoModelForSequenceClassification
 
     from jprivacy.train.pretrain import pretrain
+    from jprivacy.train.transformer import load_base
 
     config = PretrainConfig(vocab_size=200, hidden_size=16, layers=1, heads=2, intermediate_size=32,
                             max_length=16, max_steps=2, batch_size=2, objective="electra")
     folder = pretrain(tmp_path / "electra", config, sources=sources * 4, log=lambda m: None)
     record = json.loads((folder / "pretraining.json").read_text(encoding="utf-8"))
-    assert record["config"]["objective"] == "electra" and record["final_loss"] > 0
-    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=10)
+    assert record["config"]["objective"] == "electra"
+    _, model = load_base(str(folder), num_labels=10, max_length=16)
     assert type(model).__name__ == "ElectraForSequenceClassification" and model.config.hidden_size == 16
+    _, loading = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=10, output_loading_info=True)
+    assert loading["missing_keys"] and all(key.startswith("classifier.") for key in loading["missing_keys"])
+    with pytest.raises(ValueError, match="not a masked-LM BERT built by jprivacy pretrain .model type electra"):
+        pretrain(tmp_path / "again", PretrainConfig(max_steps=1), sources=sources, init_from=folder, log=lambda m: None)
 
 
 def test_cli_refuses_to_continue_an_electra_run(tmp_path, tiny_base_model, capsys):

@@ -2,19 +2,27 @@
 # Rebuild model/bundled from nothing: pretrain the compact BERT, fine-tune it, train the linear
 # model, join both in a log-odds ensemble and export it to ONNX int8.
 #
-#     bash train/build_bundled.sh [RUNS_FOLDER]      (default: runs/bundled)
+#     bash train/build_bundled.sh [RUNS_FOLDER]      (default: runs/bundled in the repository)
 #
-# Needs the Debian documentation packages of the README's "Pretraining" section (for the
-# pretraining text), ../shared/wild (or JPRIVACY_WILD) and ../shared/eval/dev for the agreement
-# check.  Each step writes a folder under RUNS_FOLDER and is skipped when that folder exists, so
-# an interrupted build resumes.  About 75 minutes on the 2-core machine of the model card, most of
-# it pretraining.  The model card (model/bundled/README.md) is kept; every other file is replaced.
+# Needs the test install (`pip install -e ".[test]"`, for the ONNX exporter), the Debian
+# documentation packages of the README's "Models" section (pretraining text), ../shared/wild (or
+# JPRIVACY_WILD) and ../shared/eval/dev/gold.jsonl for the agreement check.  Each step writes a
+# folder under RUNS_FOLDER and is skipped when that folder is complete, so an interrupted build
+# resumes.  About 75 minutes on the 2-core machine of the model card, most of it pretraining.
+# The model card (model/bundled/README.md) is kept; every other file of model/bundled is replaced.
 set -euo pipefail
+runs=$(realpath -m "${1:-$(dirname "$0")/../runs/bundled}")
 cd "$(dirname "$0")/.."
-runs=${1:-runs/bundled}
 export HF_HUB_OFFLINE=1
+gold=../shared/eval/dev/gold.jsonl
 
-step() {  # step FOLDER COMMAND...: run COMMAND unless FOLDER was finished before
+[ -f "$gold" ] || { echo "no $gold: the export's agreement check needs it" >&2; exit 2; }
+[ -d "${JPRIVACY_WILD:-../shared/wild/policies}" ] || { echo "no wild policy texts (../shared/wild/policies or \$JPRIVACY_WILD)" >&2; exit 2; }
+python -c "import onnx, onnxscript" 2>/dev/null || { echo "the ONNX exporter is missing: pip install -e '.[onnx]'" >&2; exit 2; }
+mkdir -p "$runs"
+[ -f "$runs/card.md" ] || cp model/bundled/README.md "$runs/card.md"
+
+step() {  # step FOLDER COMMAND...: run COMMAND unless FOLDER was completed before
   local folder=$1
   shift
   if [ -f "$folder/jprivacy.json" ] || [ -f "$folder/pretraining.json" ]; then
@@ -33,8 +41,16 @@ step "$runs/linear" jprivacy train --output "$runs/linear" --threshold-folds 5
 step "$runs/ensemble" jprivacy train --backend ensemble --combine log-odds --weights 0.9 0.1 \
   --linear-model "$runs/linear" --transformer-model "$runs/bert" --output "$runs/ensemble"
 rm -rf "$runs/export"
-jprivacy export --model "$runs/ensemble" --output "$runs/export" --int8 --check ../shared/eval/dev/gold.jsonl
-cp model/bundled/README.md "$runs/export/README.md"
-rm -rf model/bundled
-cp -r "$runs/export" model/bundled
-echo "== model/bundled rebuilt; score it with: jprivacy evaluate ../shared/eval/dev/gold.jsonl"
+jprivacy export --model "$runs/ensemble" --output "$runs/export" --int8 --check "$gold"
+python - "$runs/export" <<'CHECK'
+import json, sys
+from jprivacy.export import AGREEMENT_TARGET
+agreement = json.load(open(f"{sys.argv[1]}/jprivacy.json"))["metrics"]["agreement_with_source"]["labels_agree"]
+sys.exit(0 if agreement >= AGREEMENT_TARGET else f"the int8 export agrees on {agreement:.2%} only; model/bundled kept")
+CHECK
+cp "$runs/card.md" "$runs/export/README.md"
+rm -rf model/bundled.old
+mv model/bundled model/bundled.old
+mv "$runs/export" model/bundled
+rm -rf model/bundled.old
+echo "== model/bundled rebuilt; score it with: jprivacy evaluate $gold"

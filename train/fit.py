@@ -68,18 +68,28 @@ def _validation_thresholds(model, validation) -> tuple[np.ndarray, str]:
     return tune(y, model.combine(members)), "validation"
 
 
-def trained_on_same_splits(folder: str | Path, frame):
-    """The backend and card of the model folder ``folder``, refused (ValueError) unless its card
-    says it was trained on the splits of ``frame``: its validation and test policies must stay unseen."""
+def reusable_member(folder: str | Path, frame, name: str, combine: str):
+    """The backend and card of the model folder ``folder``, to join an ensemble as member
+    ``name``; refused (ValueError) unless it has that member's kind of backend and its card says
+    it was trained on the splits of ``frame`` (its validation and test policies must stay
+    unseen).  A mean ensemble tunes its thresholds on validation, so a member fitted on
+    validation as well (out-of-fold thresholds) can only join a ``log_odds`` ensemble."""
     from jprivacy.tagger import load
 
     tagger = load(folder)
+    kinds = {"linear": ("linear",), "transformer": ("transformer", "onnx")}.get(name, (tagger.card.backend,))
+    if tagger.card.backend not in kinds:
+        raise ValueError(f"{folder}: a {tagger.card.backend} model cannot be the ensemble's {name} member")
     recorded = tagger.card.training_data.get("splits", {})
     expected = {s: {"clauses": int((frame.split == s).sum()), "policies": int(frame[frame.split == s].doc.nunique())}
                 for s in ("train", "validation", "test")}
     if recorded != expected:
         raise ValueError(f"{folder}: trained on other splits ({recorded or 'not recorded'}) than this corpus "
                          f"gives ({expected}); it cannot join an ensemble tuned and tested on them")
+    tuned_on = str(tagger.card.training_data.get("thresholds_tuned_on", ""))
+    if combine == "mean" and tuned_on.startswith("out-of-fold"):
+        raise ValueError(f"{folder}: fitted on train and validation (thresholds: {tuned_on}); a mean ensemble "
+                         "tunes its thresholds on validation, so join it with --combine log-odds")
     return tagger.backend, tagger.card
 
 
@@ -155,6 +165,8 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     A ``mean`` ensemble's thresholds are tuned on validation; a ``log_odds`` ensemble's are 0.5,
     each member keeping the thresholds it came with (or, trained here, tuned on validation).
     """
+    if threshold_folds and backend == "ensemble":
+        raise ValueError("threshold folds are for single models; an ensemble's members bring their own thresholds")
     frame = load_frame(labeled, wild=wild, log=log)
     check_folds(threshold_folds=threshold_folds,
                 policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
@@ -162,7 +174,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     model = new_backend(backend, settings, ensemble)
     if backend == "ensemble":
         for name, folder in (reuse or {}).items():
-            model.adopt(name, *trained_on_same_splits(folder, frame))
+            model.adopt(name, *reusable_member(folder, frame, name, model.settings.combine))
     started = time.perf_counter()
     if threshold_folds:
         fit_part = frame[frame.split.isin(["train", "validation"])]
@@ -186,7 +198,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
                "train_seconds": round(seconds, 1)}
     if members is not None:
         metrics["members_test"] = {
-            name: label_scores(test[2], (probs >= [model.member_card(name).thresholds[n] for n in LABELS]).astype(np.float32))
+            name: label_scores(test[2], (probs >= model.member_thresholds(name)).astype(np.float32))
             for name, probs in zip(model.members, members)}
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)

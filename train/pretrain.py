@@ -117,7 +117,9 @@ def _replaced_token_detection(generator, discriminator, weight: float = 50.0):
                 corrupted[masked] = torch.multinomial(probabilities, 1).squeeze(1)
                 replaced = (corrupted != torch.where(masked, labels, input_ids)).float()
             logits = self.discriminator(input_ids=corrupted, attention_mask=attention_mask).logits.float()
-            detection = torch.nn.functional.binary_cross_entropy_with_logits(logits, replaced, weight=attention_mask.float())
+            mask = attention_mask.float()
+            detection = torch.nn.functional.binary_cross_entropy_with_logits(logits, replaced, weight=mask,
+                                                                              reduction="sum") / mask.sum()
             return {"loss": produced.loss + weight * detection}
 
     return ReplacedTokenDetection()
@@ -174,6 +176,20 @@ class WholeWordMasking:
         return {"input_ids": inputs, "attention_mask": torch.ones_like(ids), "labels": labels}
 
 
+def check_continuable(folder: Path, config: PretrainConfig) -> None:
+    """Refuse (ValueError) to continue pretraining ``folder`` unless it is a masked-LM BERT
+    this module wrote (vocabulary and config) and ``config`` asks for masked-LM again."""
+    if config.objective != "mlm":
+        raise ValueError("--init-from continues masked-LM pretraining only (--objective mlm)")
+    try:
+        model_type = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError):
+        model_type = None
+    if not (folder / "vocab.txt").is_file() or model_type != "bert":
+        raise ValueError(f"{folder}: not a masked-LM BERT built by jprivacy pretrain "
+                         f"({'no vocab.txt' if not (folder / 'vocab.txt').is_file() else f'model type {model_type}'})")
+
+
 def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
              wild: Path | None = None, init_from: Path | None = None, sources=None, log=print) -> Path:
     """Build the corpus and the vocabulary, pretrain a BERT with masked-LM (or, with
@@ -187,6 +203,8 @@ def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extr
     from transformers import BertForMaskedLM, BertJapaneseTokenizer, Trainer, TrainingArguments, set_seed
 
     output = Path(output)
+    if init_from is not None:
+        check_continuable(Path(init_from), config)
     set_seed(config.seed)
     started = time.perf_counter()
     documents, stats = build_corpus(sources, extra=extra, wild=wild)

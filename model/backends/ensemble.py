@@ -6,14 +6,17 @@ members, their weights and how their scores combine:
 
 - ``mean``: the weighted mean of the members' probabilities; the ensemble's own thresholds
   apply to it and the members' thresholds are not used.
-- ``log_odds``: each member's log-odds centred on its own threshold,
-  ``logit(p) - logit(t)``, weighted and summed, then mapped back through the sigmoid.  A label
-  is on when the weighted members lean towards it in sum, so the ensemble's thresholds are all
-  0.5 and nothing is tuned again on data a member was fitted on.
+- ``log_odds``: the sigmoid of the weighted mean of each member's log-odds centred on its own
+  threshold, ``logit(p) - logit(t)``.  A label is on when the weighted members lean towards it
+  on balance, so the ensemble's thresholds are all 0.5 and nothing is tuned again on data a
+  member was fitted on.
+
+Weights are normalised to sum to 1 in both.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,7 +47,7 @@ class EnsembleSettings(Settings):
         if not self.members or len(self.weights) != len(self.members):
             raise ValueError(f"an ensemble needs one weight per member, not {len(self.weights)} weights "
                              f"for {len(self.members)} members")
-        if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+        if not all(math.isfinite(w) and w >= 0 for w in self.weights) or sum(self.weights) <= 0:
             raise ValueError(f"member weights must be non-negative with a positive sum, not {self.weights}")
         if any(not name or "/" in name or name.startswith(".") for name in self.members):
             raise ValueError(f"member names must be plain folder names, not {self.members}")
@@ -103,6 +106,10 @@ class EnsembleBackend(Trainable):
                          base_model=getattr(member, "base_model", None),
                          training_data={"thresholds_tuned_on": "none (0.5)", "member_of": "ensemble"})
 
+    def member_thresholds(self, name: str) -> np.ndarray:
+        """Member ``name``'s own thresholds, in label order."""
+        return np.array([self.member_card(name).thresholds[label] for label in LABELS], np.float64)
+
     def member_probabilities(self, texts: Sequence[str], sections: Sequence[str]) -> list[np.ndarray]:
         """Each member's probabilities, in member order."""
         return [member.predict_proba(texts, sections) for member in self.members.values()]
@@ -112,13 +119,13 @@ class EnsembleBackend(Trainable):
 
     def combine(self, probabilities: Sequence[np.ndarray]) -> np.ndarray:
         """The ensemble's scores from the members' probability matrices (n x labels, in member
-        order): their weighted mean, or for ``log_odds`` the sigmoid of the weighted sum of their
+        order): their weighted mean, or for ``log_odds`` the sigmoid of the weighted mean of their
         threshold-centred log-odds (each member's thresholds from its card)."""
         weights = np.asarray(self.settings.weights, np.float64) / np.sum(self.settings.weights)
         if self.settings.combine == "mean":
             return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
         centred = [logit(np.clip(np.asarray(p, np.float64), CLIP, 1 - CLIP))
-                   - logit(np.clip([self.member_card(name).thresholds[label] for label in LABELS], CLIP, 1 - CLIP))
+                   - logit(np.clip(self.member_thresholds(name), CLIP, 1 - CLIP))
                    for name, p in zip(self.members, probabilities)]
         return expit(np.tensordot(weights, np.stack(centred), axes=1)).astype(np.float32)
 

@@ -25,13 +25,14 @@ def add_parser(sub, settings: bool) -> None:
 
 def run(args) -> int:
     from jprivacy.settings import PretrainConfig
-    from jprivacy.train.pretrain import pretrain
+    from jprivacy.train.pretrain import check_continuable, pretrain
 
     extra, wild, init_from = (existing_folder(p) for p in (args.extra_text, args.wild, args.init_from))
-    if init_from is not None and not (init_from / "vocab.txt").is_file():
-        raise UsageError(f"{init_from}: not a model built by jprivacy pretrain (no vocab.txt)")
     config = PretrainConfig.from_args(args)
-    if init_from is not None and config.objective != "mlm":
-        raise UsageError("--init-from continues masked-LM pretraining only (--objective mlm)")
+    if init_from is not None:
+        try:
+            check_continuable(init_from, config)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
     pretrain(args.output, config, extra, wild=wild, init_from=init_from, log=log)
     return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import traceback
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def run(args) -> int:
 
     from jprivacy.data import wild_texts
     from jprivacy.train import cross_validate, train_model
-    from jprivacy.train.fit import trained_on_same_splits, check_folds
+    from jprivacy.train.fit import check_folds, reusable_member
     from jprivacy.train.transformer import BaseModelError
     from jprivacy.settings import TrainConfig
 
@@ -69,7 +70,10 @@ def run(args) -> int:
                                       ("--combine", args.combine != "mean")) if value]
     if given and args.backend != "ensemble":
         raise FlagsError(f"{', '.join(given)}: only for --backend ensemble")
-    if args.weights and (min(args.weights) < 0 or sum(args.weights) <= 0):
+    if args.kfold and (args.linear_model or args.transformer_model):
+        raise FlagsError("--kfold trains every member afresh in each fold; leave out --linear-model and "
+                         "--transformer-model")
+    if args.weights and not (all(math.isfinite(w) and w >= 0 for w in args.weights) and sum(args.weights) > 0):
         raise FlagsError(f"--weights must be non-negative with a positive sum, not {' '.join(map(str, args.weights))}")
     if args.backend == "linear":
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
@@ -97,7 +101,7 @@ def run(args) -> int:
     except BaseModelError as err:
         raise UsageError(str(err)) from None
     except ValueError as err:
-        if not (_raised_by(err, check_folds) or _raised_by(err, trained_on_same_splits)):
+        if not (_raised_by(err, check_folds) or _raised_by(err, reusable_member)):
             raise
         raise UsageError(str(err)) from None
     return EXIT_OK
