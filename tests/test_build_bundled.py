@@ -25,16 +25,20 @@ out.mkdir(parents=True)
 if args[0] == "pretrain":
     (out / "pretraining.json").write_text("{}")
 else:
-    metrics = {"agreement_with_source": {"labels_agree": float(os.environ["AGREE"])}} if args[0] == "export" else {}
-    (out / "jprivacy.json").write_text(json.dumps({"metrics": metrics}))
+    card = json.loads(Path(os.environ["CARD"]).read_text())
+    card["metrics"] = {"test": {"macro": {"f1": 0.5}, "micro": {"f1": 0.25}}}
+    if args[0] == "export":
+        card["metrics"] = {"source_model": card["metrics"],
+                           "agreement_with_source": {"labels_agree": float(os.environ["AGREE"])}}
+    (out / "jprivacy.json").write_text(json.dumps(card))
     (out / "weights").write_text(args[0])
 """
 
 
 @pytest.fixture
-def checkout(tmp_path):
+def checkout(tmp_path, linear_model):
     """A checkout holding only the script and a bundled model card, beside ../shared, with the
-    stand-in first on PATH."""
+    stand-in first on PATH (it writes copies of ``linear_model``'s card)."""
     repo = tmp_path / "repo"
     (repo / "train").mkdir(parents=True)
     shutil.copy(ROOT / "train" / "build_bundled.sh", repo / "train")
@@ -48,12 +52,14 @@ def checkout(tmp_path):
     bin_dir.mkdir()
     (bin_dir / "jprivacy").write_text(STAND_IN)
     (bin_dir / "jprivacy").chmod(stat.S_IRWXU)
+    shutil.copy(linear_model / "jprivacy.json", tmp_path / "card.json")
     return repo
 
 
 def build(repo: Path, agree: float = 1.0) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{repo.parent / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
-                                 f"{os.environ['PATH']}", "CALLS": str(repo.parent / "calls"), "AGREE": str(agree)}
+                                 f"{os.environ['PATH']}", "CALLS": str(repo.parent / "calls"), "AGREE": str(agree),
+           "CARD": str(repo.parent / "card.json")}
     env.pop("JPRIVACY_WILD", None)
     return subprocess.run(["bash", str(repo / "train" / "build_bundled.sh")], env=env, capture_output=True,
                           text=True, timeout=120)
@@ -75,7 +81,9 @@ def test_build_runs_every_step_and_swaps_in_the_export_keeping_the_card(checkout
         "export --model --output --int8 --check"]
     bundled = checkout / "model" / "bundled"
     assert sorted(p.name for p in bundled.iterdir()) == ["README.md", "jprivacy.json", "weights"]
-    assert (bundled / "README.md").read_text() == "the card" and (bundled / "weights").read_text() == "export"
+    card = (bundled / "README.md").read_text()
+    assert card.startswith("---\n") and card.endswith("---\nthe card") and "value: 0.25" in card
+    assert (bundled / "weights").read_text() == "export"
 
 
 def test_build_resumes_after_the_steps_done_and_keeps_the_model_when_the_export_disagrees(checkout):

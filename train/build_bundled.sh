@@ -53,4 +53,7 @@ rm -rf model/bundled.old
 mv model/bundled model/bundled.old
 mv "$runs/export" model/bundled
 rm -rf model/bundled.old
+python -c "from pathlib import Path; from jprivacy.model_folder import ModelCard
+from jprivacy.train.model_readme import write_readme
+write_readme(Path('model/bundled'), ModelCard.read(Path('model/bundled')))"  # the Hub header gets the new scores
 echo "== model/bundled rebuilt; score it with: jprivacy evaluate $gold"

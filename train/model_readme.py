@@ -22,7 +22,7 @@ def hub_metadata(card: ModelCard, name: str):
     datasets, metrics, and the test-split macro-F1 as an evaluation result."""
     from huggingface_hub import EvalResult, ModelCardData
 
-    test = card.metrics.get("test", {})
+    test = test_scores(card)
     results = [EvalResult(task_type="text-classification", dataset_type=DATASET,
                           dataset_name="jprivacy clause corpus, test split (by policy)", dataset_split="test",
                           metric_type="f1", metric_name=f"{average}-F1", metric_value=round(test[average]["f1"], 4))
@@ -35,6 +35,11 @@ def hub_metadata(card: ModelCard, name: str):
         model_name=name, eval_results=results or None)
 
 
+def test_scores(card: ModelCard) -> dict:
+    """The card's test-split scores, or for an exported copy those of the model it came from."""
+    return card.metrics.get("test") or card.metrics.get("source_model", {}).get("test", {})
+
+
 def _hub_name(base_model: str | None) -> str | None:
     """A base model's Hub name; a local folder is not one."""
     if base_model and base_model.count("/") == 1 and not Path(base_model).exists():
@@ -44,7 +49,7 @@ def _hub_name(base_model: str | None) -> str | None:
 
 def body(card: ModelCard, name: str) -> str:
     """A short card for people: what the model is, how to use it, its test scores per label."""
-    test = card.metrics.get("test", {})
+    test = test_scores(card)
     lines = [f"# {name}", "",
              f"A jprivacy model ({card.backend} backend) that labels the clauses of Japanese privacy policies "
              f"with what each discloses: {', '.join(LABELS)}. `jprivacy.json` beside this file is its "
