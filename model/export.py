@@ -1,5 +1,6 @@
-"""Faster copies of a fine-tuned transformer model folder: ONNX Runtime (fp32 or int8) or
-PyTorch with bf16 weights or int8 dynamic quantization, optionally run through ``torch.compile``.
+"""Faster copies of a fine-tuned transformer model folder: ONNX Runtime (fp32, int8 with
+activation ranges measured per batch, or int8-static with ranges calibrated once) or PyTorch
+with bf16 weights or int8 dynamic quantization, optionally run through ``torch.compile``.
 
 Every output is a complete jprivacy model folder (``jprivacy.json`` with the backend, the
 source's thresholds and where it came from; no pickles) that :func:`jprivacy.load` reads.
@@ -8,6 +9,7 @@ source's thresholds and where it came from; no pickles) that :func:`jprivacy.loa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -22,7 +24,7 @@ import torch
 
 from .backends.ensemble import EnsembleSettings
 from .backends.onnx import MODEL_FILE, OnnxSettings
-from .backends.transformer import TransformerBackend, TransformerSettings
+from .backends.transformer import TransformerBackend, TransformerSettings, encode_pairs
 from .errors import UsageError
 from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files
 from .tagger import load
@@ -34,7 +36,8 @@ AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
 def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32",
                  compile: bool = False) -> Path:
     """Write ``output``, a copy of the transformer model folder ``source`` for ``runtime``
-    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch).  ``compile``
+    ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch, "int8-static"
+    only for onnx: see :func:`quantize_onnx_int8_static`).  ``compile``
     (torch, fp32 or bf16 only) makes the copy run through ``torch.compile``.  For an ensemble,
     its transformer members are exported and the others copied.
 
@@ -48,10 +51,10 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     check_files(source, TransformerBackend.files if card.backend == "transformer" else ())
     if runtime not in RUNTIMES:
         raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    allowed = ("fp32", "int8") if runtime == "onnx" else ("fp32", "bf16", "int8")
+    allowed = ("fp32", "int8", "int8-static") if runtime == "onnx" else ("fp32", "bf16", "int8")
     if precision not in allowed:
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
-    if compile and (runtime != "torch" or precision == "int8"):
+    if compile and (runtime != "torch" or precision != "fp32" and precision != "bf16"):
         raise UsageError("compile applies to the torch runtime at fp32 or bf16 only")
     if output.exists() and any(output.iterdir()):
         raise UsageError(f"{output}: already exists and is not empty")
@@ -109,9 +112,12 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, or
     backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
     fp32_file = target / MODEL_FILE
     onnx_export(backend.model, backend.tokenizer, fp32_file)
-    if precision == "int8":
+    if precision.startswith("int8"):
         int8_file = target / "model.int8.onnx"
-        quantize_onnx_int8(fp32_file, int8_file)
+        if precision == "int8-static":
+            quantize_onnx_int8_static(fp32_file, int8_file, backend)
+        else:
+            quantize_onnx_int8(fp32_file, int8_file)
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
     return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
@@ -148,13 +154,57 @@ def onnx_export(model, tokenizer, path: Path) -> None:
 
 
 def quantize_onnx_int8(source: Path, target: Path) -> None:
-    """ONNX Runtime dynamic int8 quantization (int8 weights, activations quantized per batch).
+    """ONNX Runtime dynamic int8 quantization (int8 weights, activations quantized per batch:
+    a clause's scores move slightly with the other clauses of its batch)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    The exporter's ``value_info`` shape annotations go stale once the quantizer rewrites the
-    graph and make it fail, so they are removed first; ONNX Runtime infers shapes itself.
+    with _quantizable(source, target) as cleaned:
+        quantize_dynamic(str(cleaned), str(target), weight_type=QuantType.QInt8)
+
+
+CALIBRATION_CLAUSES = 512
+
+
+def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend) -> None:
+    """ONNX Runtime static int8 quantization of the matrix products: int8 weights, and activation
+    ranges calibrated once on ``CALIBRATION_CLAUSES`` clauses of the corpus's train split
+    (``backend`` tokenizes them as inference does).  Every clause then gets the same scores
+    whatever batch it is in."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from .data import contexts, load_frame
+
+    frame = load_frame(log=lambda message: None)
+    sample = frame[frame.split == "train"].sample(CALIBRATION_CLAUSES, random_state=0)
+    encoded = encode_pairs(sample["text"].tolist(), backend.settings.contexts(contexts(sample)),
+                           backend.tokenizer, backend.settings.max_length)
+    batch = backend.settings.inference_batch_size
+    feeds = [{k: v.astype(np.int64) for k, v in backend.tokenizer.pad(
+                 {k: v[i:i + batch] for k, v in encoded.items()}, return_tensors="np").items()}
+             for i in range(0, CALIBRATION_CLAUSES, batch)]
+
+    class Batches(CalibrationDataReader):
+        def __init__(self):
+            self.rest = iter(feeds)
+
+        def get_next(self):
+            return next(self.rest, None)
+
+    with _quantizable(source, target) as cleaned:
+        quantize_static(str(cleaned), str(target), Batches(), quant_format=QuantFormat.QOperator,
+                        op_types_to_quantize=["MatMul"], activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8)
+
+
+@contextlib.contextmanager
+def _quantizable(source: Path, target: Path):
+    """A copy of ``source`` the quantizers accept, beside ``target``, removed afterwards.
+
+    The exporter's ``value_info`` shape annotations go stale once a quantizer rewrites the graph
+    and make it fail, so they are removed; ONNX Runtime infers shapes itself.  The quantizers'
+    advice on the root logger ("consider pre-processing") is silenced meanwhile.
     """
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph_model = onnx.load(str(source))
     del graph_model.graph.value_info[:]
@@ -162,9 +212,9 @@ def quantize_onnx_int8(source: Path, target: Path) -> None:
     onnx.save(graph_model, str(cleaned))
     root = logging.getLogger()
     level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer logs "consider pre-processing" on the root logger
+    root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(cleaned), str(target), weight_type=QuantType.QInt8)
+        yield cleaned
     finally:
         root.setLevel(level)
         cleaned.unlink(missing_ok=True)

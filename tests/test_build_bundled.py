@@ -78,7 +78,7 @@ def test_build_runs_every_step_and_swaps_in_the_export_keeping_the_card(checkout
         "train --backend --base-model --max-length --learning-rate --batch-size --epochs --output",
         "train --output --threshold-folds",
         "train --backend --combine --weights --linear-model --transformer-model --output",
-        "export --model --output --int8 --check"]
+        "export --model --output --int8-static --check"]
     bundled = checkout / "model" / "bundled"
     assert sorted(p.name for p in bundled.iterdir()) == ["README.md", "jprivacy.json", "weights"]
     card = (bundled / "README.md").read_text()

@@ -47,6 +47,17 @@ def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, 
     assert any(node.op_type in ("DynamicQuantizeLinear", "MatMulInteger") for node in graph.node)
 
 
+def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transformer, onnx_int8, tmp_path, clauses):
+    static = jprivacy.load(export_model(tiny_transformer, tmp_path / "static", "onnx", "int8-static"))
+    assert static.card.settings["precision"] == "int8-static"
+    assert agreement(jprivacy.load(tiny_transformer), static, *clauses)["labels_agree"] >= 0.99
+    texts, sections = clauses
+    for model, same in ((static, True), (jprivacy.load(onnx_int8), False)):
+        together = model.predict_proba(texts, sections)[:20]
+        alone = np.concatenate([model.predict_proba(texts[i:i + 1], sections[i:i + 1]) for i in range(20)])
+        assert np.array_equal(together, alone) is same  # dynamic int8 measures activations per batch
+
+
 @pytest.mark.parametrize("precision", ["int8", "bf16"])
 def test_torch_precisions_keep_the_labels(tiny_transformer, tmp_path, clauses, precision):
     out = export_model(tiny_transformer, tmp_path / precision, "torch", precision)

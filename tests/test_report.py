@@ -120,10 +120,13 @@ def test_tag_returns_a_clause_frame_that_highlights_every_labeled_clause(seed_po
     assert isinstance(subset, ClauseFrame) and subset.texts == tagged.texts
 
 
-def test_tagging_never_imports_the_renderer():
-    code = ("import sys, jprivacy; jprivacy.load().tag('当社は個人情報を第三者に提供しません。'); "
-            "assert not {'jprivacy.render', 'jinja2'} & set(sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+def test_tagging_never_imports_the_renderer(linear_model):
+    # with the linear model, not even jinja2 (transformers, which a BERT needs, imports it itself)
+    code = ("import sys, jprivacy; jprivacy.load(sys.argv[1]).tag('当社は個人情報を第三者に提供しません。'); "
+            "assert not {'jprivacy.render', 'jinja2'} & set(sys.modules); "
+            "jprivacy.load().tag('当社は個人情報を第三者に提供しません。'); "
+            "assert 'jprivacy.render' not in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code, str(linear_model)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
 
 

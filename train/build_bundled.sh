@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild model/bundled from nothing: pretrain the compact BERT, fine-tune it, train the linear
-# model, join both in a log-odds ensemble and export it to ONNX int8.
+# model, join both in a log-odds ensemble and export it to ONNX int8 (static).
 #
 #     bash train/build_bundled.sh [RUNS_FOLDER]      (default: runs/bundled in the repository)
 #
@@ -41,7 +41,7 @@ step "$runs/linear" jprivacy train --output "$runs/linear" --threshold-folds 5
 step "$runs/ensemble" jprivacy train --backend ensemble --combine log-odds --weights 0.9 0.1 \
   --linear-model "$runs/linear" --transformer-model "$runs/bert" --output "$runs/ensemble"
 rm -rf "$runs/export"
-jprivacy export --model "$runs/ensemble" --output "$runs/export" --int8 --check "$gold"
+jprivacy export --model "$runs/ensemble" --output "$runs/export" --int8-static --check "$gold"
 python - "$runs/export" <<'CHECK'
 import json, sys
 from jprivacy.export import AGREEMENT_TARGET

@@ -1,6 +1,6 @@
 """A transformer classifier exported to ONNX and run with ONNX Runtime (``jprivacy export``).
 
-The folder holds ``model.onnx`` (fp32, or int8 after dynamic quantization) and the tokenizer
+The folder holds ``model.onnx`` (fp32, or int8 after dynamic or static quantization) and the tokenizer
 files; ``jprivacy.json`` records the tokenizer's ``max_length`` and the inference batch size.
 Batching and tokenization are those of the transformer backend, so scores match it closely.
 """
@@ -35,8 +35,8 @@ class OnnxSettings(Settings):
     section_levels: int = 0
 
     def __post_init__(self):
-        if self.precision not in ("fp32", "int8"):
-            raise ValueError(f"an onnx model's precision is fp32 or int8, not {self.precision!r}")
+        if self.precision not in ("fp32", "int8", "int8-static"):
+            raise ValueError(f"an onnx model's precision is fp32, int8 or int8-static, not {self.precision!r}")
         if self.inference_batch_size < 1 or self.max_length < 1:
             raise ValueError(f"inference batch size and max length must be at least 1, "
                              f"not {self.inference_batch_size} and {self.max_length}")

@@ -16,7 +16,11 @@ def add_parser(sub) -> None:
     parser.add_argument("--runtime", choices=["onnx", "torch"], default="onnx",
                         help="onnx: ONNX Runtime (default); torch: PyTorch at the chosen precision")
     precision = parser.add_mutually_exclusive_group()
-    precision.add_argument("--int8", action="store_true", help="int8 dynamic quantization of the linear layers")
+    precision.add_argument("--int8", action="store_true", help="int8 dynamic quantization of the linear layers "
+                                                               "(activation ranges measured per batch)")
+    precision.add_argument("--int8-static", action="store_true",
+                           help="int8 with activation ranges calibrated once on training clauses: the same "
+                                "scores for a clause whatever its batch (--runtime onnx only)")
     precision.add_argument("--bf16", action="store_true", help="bf16 weights (--runtime torch only)")
     parser.add_argument("--compile", action="store_true", help="run through torch.compile: about a minute "
                                                                "of compiling at load, then faster batches "
@@ -31,7 +35,7 @@ def run(args) -> int:
     from jprivacy.outputs import iter_json_lines
     from jprivacy.train.evaluation import sections_from_policies
 
-    precision = "int8" if args.int8 else "bf16" if args.bf16 else "fp32"
+    precision = "int8" if args.int8 else "int8-static" if args.int8_static else "bf16" if args.bf16 else "fp32"
     if args.check and not Path(args.check).is_file():
         raise UsageError(f"{args.check}: no such file")
     output = export_model(args.model, args.output, args.runtime, precision, args.compile)
