@@ -1,5 +1,6 @@
 """Atomic outputs and --resume: an interrupted or failed run leaves only OUT.partial, never an OUT
-that looks complete, and `--resume` finishes it with every document exactly once."""
+that looks complete, and `--resume` finishes it with every document exactly once.  These runs
+use the small linear model: they test outputs, not the classifier."""
 
 import errno
 import json
@@ -26,10 +27,11 @@ def policies():
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, policies):
+def uninterrupted(tmp_path_factory, policies, linear_model):
     """The records of an uninterrupted run, documents named by their file name."""
     out = tmp_path_factory.mktemp("uninterrupted") / "out.jsonl"
-    result = subprocess.run([JPRIVACY, "tag", *policies, "-o", out], capture_output=True, text=True)
+    result = subprocess.run([JPRIVACY, "tag", "--model", linear_model, *policies, "-o", out],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return by_name(read_records(out))
 
@@ -61,13 +63,14 @@ def copies(folder: Path, policies: list[Path]) -> list[Path]:
 
 @pytest.mark.parametrize("sig, exit_code", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGINT, 130)],
                          ids=["SIGKILL", "SIGINT"])
-def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, policies, uninterrupted, sig, exit_code):
+def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, policies, uninterrupted, sig, exit_code,
+                                                                   linear_model):
     paths = copies(tmp_path, policies)
     blocked = paths[3]
     blocked.unlink()
     os.mkfifo(blocked)  # the run stops on it: reading it waits for a writer that writes nothing
     out, partial = tmp_path / "out.jsonl", tmp_path / "out.jsonl.partial"
-    child = subprocess.Popen([JPRIVACY, "tag", *paths, "-o", out, "--batch-size", "1"],
+    child = subprocess.Popen([JPRIVACY, "tag", "--model", linear_model, *paths, "-o", out, "--batch-size", "1"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     writer, deadline = None, time.monotonic() + 120
     while writer is None:  # the FIFO opens for writing once the run opens it: documents 0-2 are tagged
@@ -93,7 +96,8 @@ def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, pol
 
     blocked.unlink()
     shutil.copy(policies[3], blocked)
-    result = subprocess.run([JPRIVACY, "tag", *paths, "-o", out, "--resume"], capture_output=True, text=True)
+    result = subprocess.run([JPRIVACY, "tag", "--model", linear_model, *paths, "-o", out, "--resume"],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     # documents 0 and 1 are kept; document 2, the last one in the partial, may be cut short: tagged again
     assert "resuming: 2 document(s) already in the output" in result.stderr
@@ -101,7 +105,8 @@ def test_killed_run_leaves_only_the_partial_and_resume_finishes_it(tmp_path, pol
     assert by_name(read_records(out)) == uninterrupted and not partial.exists()
 
 
-def test_a_failed_run_leaves_no_csv_and_resume_finishes_it(tmp_path, policies, uninterrupted, monkeypatch, capsys):
+def test_a_failed_run_leaves_no_csv_and_resume_finishes_it(tmp_path, policies, uninterrupted, monkeypatch, capsys,
+                                                            linear_model):
     paths = copies(tmp_path, policies)
     out = tmp_path / "out.csv"
     read_document = jprivacy.readers.read_document
@@ -113,31 +118,33 @@ def test_a_failed_run_leaves_no_csv_and_resume_finishes_it(tmp_path, policies, u
 
     monkeypatch.setattr(jprivacy.readers, "read_document", fail_on_the_third)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        main(["tag", *map(str, paths), "-o", str(out), "--batch-size", "1"])  # records of 0-1 are written
+        # records of documents 0-1 are written
+        main(["tag", "--model", str(linear_model), *map(str, paths), "-o", str(out), "--batch-size", "1"])
     assert not out.exists() and not (tmp_path / "out.csv.tmp").exists()
     assert partial_docs(tmp_path / "out.csv.partial") == [p.name for p in paths[:2]]
 
     monkeypatch.undo()
     capsys.readouterr()
-    assert main(["tag", *map(str, paths), "-o", str(out), "--resume"]) == 0
+    assert main(["tag", "--model", str(linear_model), *map(str, paths), "-o", str(out), "--resume"]) == 0
     assert "resuming: 1 document(s) already in the output" in capsys.readouterr().err
     assert by_name(read_records(out)) == uninterrupted
     assert not (tmp_path / "out.csv.partial").exists()
 
 
-def test_resume_after_a_finished_run_keeps_it_and_tags_only_new_inputs(tmp_path, policies, uninterrupted, capsys):
+def test_resume_after_a_finished_run_keeps_it_and_tags_only_new_inputs(tmp_path, policies, uninterrupted, capsys,
+                                                                       linear_model):
     paths = copies(tmp_path, policies)
     out = tmp_path / "out.jsonl"
-    assert main(["tag", *map(str, paths[:2]), "-o", str(out)]) == 0
+    assert main(["tag", "--model", str(linear_model), *map(str, paths[:2]), "-o", str(out)]) == 0
     capsys.readouterr()
-    assert main(["tag", *map(str, paths), "-o", str(out), "--resume"]) == 0
+    assert main(["tag", "--model", str(linear_model), *map(str, paths), "-o", str(out), "--resume"]) == 0
     err = capsys.readouterr().err
     assert "resuming: 2 document(s)" in err and "tagged 3 document(s)" in err
     assert by_name(read_records(out)) == uninterrupted
 
 
 @pytest.mark.parametrize("case", ["parent is a file", "disk full"])
-def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, policies, capsys, case):
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, policies, capsys, case, linear_model):
     if case == "parent is a file":
         (tmp_path / "file").write_text("x")
         out = tmp_path / "file" / "out.jsonl"
@@ -146,7 +153,7 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, polic
             pytest.skip("no /dev/full")
         out = tmp_path / "out.jsonl"
         os.symlink("/dev/full", tmp_path / "out.jsonl.partial")
-    code = main(["tag", *map(str, policies[:2]), "-o", str(out)])
+    code = main(["tag", "--model", str(linear_model), *map(str, policies[:2]), "-o", str(out)])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"jprivacy tag: {out}: cannot write the output (")
