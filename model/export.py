@@ -175,13 +175,14 @@ def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBa
     from .data import contexts, load_frame
 
     frame = load_frame(log=lambda message: None)
-    sample = frame[frame.split == "train"].sample(CALIBRATION_CLAUSES, random_state=0)
+    train = frame[frame.split == "train"]
+    sample = train.sample(min(CALIBRATION_CLAUSES, len(train)), random_state=0)
     encoded = encode_pairs(sample["text"].tolist(), backend.settings.contexts(contexts(sample)),
                            backend.tokenizer, backend.settings.max_length)
     batch = backend.settings.inference_batch_size
     feeds = [{k: v.astype(np.int64) for k, v in backend.tokenizer.pad(
                  {k: v[i:i + batch] for k, v in encoded.items()}, return_tensors="np").items()}
-             for i in range(0, CALIBRATION_CLAUSES, batch)]
+             for i in range(0, len(sample), batch)]
 
     class Batches(CalibrationDataReader):
         def __init__(self):
