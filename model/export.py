@@ -112,16 +112,17 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, or
     backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
     fp32_file = target / MODEL_FILE
     onnx_export(backend.model, backend.tokenizer, fp32_file)
+    calibration = None
     if precision.startswith("int8"):
         int8_file = target / "model.int8.onnx"
         if precision == "int8-static":
-            quantize_onnx_int8_static(fp32_file, int8_file, backend)
+            calibration = quantize_onnx_int8_static(fp32_file, int8_file, backend)
         else:
             quantize_onnx_int8(fp32_file, int8_file)
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
     return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
-                        origin, backend.settings.section_levels).to_dict()
+                        origin, backend.settings.section_levels, calibration).to_dict()
 
 
 class _Logits(torch.nn.Module):
@@ -165,17 +166,20 @@ def quantize_onnx_int8(source: Path, target: Path) -> None:
 CALIBRATION_CLAUSES = 512
 
 
-def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend) -> None:
+def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend) -> dict:
     """ONNX Runtime static int8 quantization of the matrix products: int8 weights, and activation
     ranges calibrated once on ``CALIBRATION_CLAUSES`` clauses of the corpus's train split
     (``backend`` tokenizes them as inference does).  Every clause then gets the same scores
-    whatever batch it is in."""
+    whatever batch it is in.  Returns what the calibration read: clauses by origin (the wild
+    ones only where their texts are present)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     from .data import contexts, load_frame
 
     frame = load_frame(log=lambda message: None)
     train = frame[frame.split == "train"]
+    if train.empty:
+        raise UsageError("int8-static needs clauses of the corpus's train split to calibrate on; there are none")
     sample = train.sample(min(CALIBRATION_CLAUSES, len(train)), random_state=0)
     encoded = encode_pairs(sample["text"].tolist(), backend.settings.contexts(contexts(sample)),
                            backend.tokenizer, backend.settings.max_length)
@@ -195,6 +199,8 @@ def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBa
         quantize_static(str(cleaned), str(target), Batches(), quant_format=QuantFormat.QOperator,
                         op_types_to_quantize=["MatMul"], activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8)
+    return {"clauses": len(sample), "split": "train",
+            "origins": {str(k): int(v) for k, v in sample["origin"].value_counts().sort_index().items()}}
 
 
 @contextlib.contextmanager

@@ -246,4 +246,7 @@ def load(model: str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE) 
         backend = cls.load(folder, card.settings)
     except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:  # a damaged or truncated file
         raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
+    except ImportError as err:  # an install older than the model's backend
+        raise ModelFolderError(f"{folder}: the {card.backend} backend needs {err.name or err}, which is not "
+                               "installed; reinstall jprivacy (pip install -e .)") from None
     return Tagger(backend, card, folder, batch_size)

@@ -47,15 +47,28 @@ def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, 
     assert any(node.op_type in ("DynamicQuantizeLinear", "MatMulInteger") for node in graph.node)
 
 
-def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transformer, onnx_int8, tmp_path, clauses):
+def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transformer, tmp_path, clauses):
     static = jprivacy.load(export_model(tiny_transformer, tmp_path / "static", "onnx", "int8-static"))
-    assert static.card.settings["precision"] == "int8-static"
+    settings = static.card.settings
+    assert settings["precision"] == "int8-static" and settings["calibration"]["clauses"] == 512
+    assert sum(settings["calibration"]["origins"].values()) == 512
     assert agreement(jprivacy.load(tiny_transformer), static, *clauses)["labels_agree"] >= 0.99
     texts, sections = clauses
-    for model, same in ((static, True), (jprivacy.load(onnx_int8), False)):
-        together = model.predict_proba(texts, sections)[:20]
-        alone = np.concatenate([model.predict_proba(texts[i:i + 1], sections[i:i + 1]) for i in range(20)])
-        assert np.array_equal(together, alone) is same  # dynamic int8 measures activations per batch
+    together = static.predict_proba(texts, sections)[:20]
+    alone = np.concatenate([static.predict_proba(texts[i:i + 1], sections[i:i + 1]) for i in range(20)])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_a_damaged_onnx_file_is_one_line_and_exit_2(onnx_int8, tmp_path, capsys):
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(onnx_int8, damaged)
+    (damaged / "model.onnx").write_bytes((damaged / "model.onnx").read_bytes()[:1000])
+    with pytest.raises(ModelFolderError, match="cannot load onnx backend .model.onnx: "):
+        jprivacy.load(damaged)
+    assert main(["classify", "-i", "-", "--model", str(damaged)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
 
 
 @pytest.mark.parametrize("precision", ["int8", "bf16"])

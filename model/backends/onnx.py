@@ -33,6 +33,7 @@ class OnnxSettings(Settings):
     precision: str = "fp32"
     exported_from: str | None = None
     section_levels: int = 0
+    calibration: dict | None = None  # int8-static: the clauses its activation ranges were calibrated on
 
     def __post_init__(self):
         if self.precision not in ("fp32", "int8", "int8-static"):
@@ -87,5 +88,9 @@ class OnnxBackend(Backend):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = cpu_count()
         options.log_severity_level = 3  # errors only
-        session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        try:
+            session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options,
+                                                   providers=["CPUExecutionProvider"])
+        except Exception as err:  # ONNX Runtime's load errors (InvalidProtobuf, Fail) derive from Exception only
+            raise ValueError(f"{MODEL_FILE}: {str(err).splitlines()[0]}") from None
         return cls(checked, folder, session, AutoTokenizer.from_pretrained(folder))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from jprivacy.errors import UsageError
@@ -36,6 +37,9 @@ def run(args) -> int:
     from jprivacy.train.evaluation import sections_from_policies
 
     precision = "int8" if args.int8 else "int8-static" if args.int8_static else "bf16" if args.bf16 else "fp32"
+    missing = [name for name in ("onnx", "onnxscript") if args.runtime == "onnx" and importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the ONNX exporter needs {' and '.join(missing)}: pip install -e '.[onnx]'")
     if args.check and not Path(args.check).is_file():
         raise UsageError(f"{args.check}: no such file")
     output = export_model(args.model, args.output, args.runtime, precision, args.compile)
