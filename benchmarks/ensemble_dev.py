@@ -5,21 +5,21 @@
 
 Each member keeps its own recipe and thresholds (the linear model fitted on train + validation
 with out-of-fold thresholds, the transformer early-stopped on validation with thresholds tuned
-there).  Their scores are combined as threshold-centred log-odds,
-``w * (logit(p_bert) - logit(t_bert)) + (1 - w) * (logit(p_linear) - logit(t_linear)) >= 0``,
-so that neither member's thresholds need tuning again on data the other has seen.  Prints
-macro- and micro-F1 and per-label F1 for each weight ``w`` of the transformer.  Dev is for
-choosing models; a weight chosen here is scored optimistically by the same set.
+there).  They are combined as ``jprivacy train --backend ensemble --combine log-odds`` combines
+them (see :mod:`jprivacy.backends.ensemble`), so that neither member's thresholds need tuning
+again on data the other has seen.  Prints macro- and micro-F1 and per-label F1 for each weight
+``w`` of the transformer.  Dev is for choosing models; a weight chosen here is scored
+optimistically by the same set.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scipy.special import logit
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0)
@@ -34,6 +34,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     import jprivacy
+    from jprivacy.backends.ensemble import EnsembleBackend
     from jprivacy.labels import LABELS
     from jprivacy.tagger import record_contexts
     from jprivacy.train.evaluation import read_gold, sections_from_policies
@@ -42,14 +43,15 @@ def main() -> None:
     gold = read_gold(args.gold)
     print(sections_from_policies(gold, args.gold.parent))
     texts, contexts, y = [r["text"] for r in gold], record_contexts(gold), multi_hot([r["labels"] for r in gold])
-    centred = []
-    for folder in (args.linear, args.transformer):
+    ensemble = EnsembleBackend(combine="log_odds")
+    for name, folder in (("linear", args.linear), ("transformer", args.transformer)):
         tagger = jprivacy.load(folder)
-        probs = np.clip(tagger.predict_proba(texts, contexts), 1e-6, 1 - 1e-6)
-        centred.append(logit(probs) - logit(tagger.thresholds))
+        ensemble.adopt(name, tagger.backend, tagger.card)
+    members = ensemble.member_probabilities(texts, contexts)  # scored once, combined per weight
     print(f"\n| BERT weight | macro-F1 | micro-F1 | {' | '.join(LABELS)} |\n|---|---:|---:|" + "---:|" * len(LABELS))
     for w in WEIGHTS:
-        scores = label_scores(y, ((1 - w) * centred[0] + w * centred[1] >= 0).astype(np.float32))
+        ensemble.settings = replace(ensemble.settings, weights=[1 - w, w])
+        scores = label_scores(y, (ensemble.combine(members) >= 0.5).astype(np.float32))
         print(f"| {w:.1f} | {scores['macro']['f1']:.3f} | {scores['micro']['f1']:.3f} | "
               + " | ".join(f"{scores['labels'][name]['f1']:.3f}" for name in LABELS) + " |")
 

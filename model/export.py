@@ -54,7 +54,7 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     allowed = ("fp32", "int8", "int8-static") if runtime == "onnx" else ("fp32", "bf16", "int8")
     if precision not in allowed:
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
-    if compile and (runtime != "torch" or precision != "fp32" and precision != "bf16"):
+    if compile and (runtime != "torch" or precision not in ("fp32", "bf16")):
         raise UsageError("compile applies to the torch runtime at fp32 or bf16 only")
     if output.exists() and any(output.iterdir()):
         raise UsageError(f"{output}: already exists and is not empty")

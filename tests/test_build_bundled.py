@@ -32,6 +32,8 @@ else:
                            "agreement_with_source": {"labels_agree": float(os.environ["AGREE"])}}
     (out / "jprivacy.json").write_text(json.dumps(card))
     (out / "weights").write_text(args[0])
+    if args[0] == "export" and float(os.environ["AGREE"]) < 0.99:
+        sys.exit("warning: agreement is below 99%; prefer the full-precision model")
 """
 
 
@@ -90,7 +92,8 @@ def test_build_resumes_after_the_steps_done_and_keeps_the_model_when_the_export_
     (checkout / "runs" / "bundled" / "base-1500").mkdir(parents=True)
     (checkout / "runs" / "bundled" / "base-1500" / "pretraining.json").write_text("{}")
     result = build(checkout, agree=0.95)
-    assert result.returncode == 1 and "agrees on 95.00% only; model/bundled kept" in result.stderr
+    assert result.returncode == 1 and result.stderr.strip().endswith("agreement is below 99%; prefer the "
+                                                                      "full-precision model")
     assert calls(checkout)[0] == "pretrain --init-from --output --max-steps --seed"
     assert sorted(p.name for p in (checkout / "model" / "bundled").iterdir()) == ["README.md", "old.safetensors"]
 

@@ -135,8 +135,8 @@ def test_ensemble_exports_its_transformer_to_onnx_int8_and_keeps_the_linear(ense
 @pytest.mark.parametrize("flags, message", [
     (["--transformer-model", "M"], "--transformer-model: only for --backend ensemble"),
     (["--linear-model", "M", "--combine", "log-odds"], "--linear-model, --combine: only for --backend ensemble"),
-    (["--backend", "ensemble", "--weights", "-1", "1"], "--weights must be non-negative with a positive sum, not -1.0 1.0"),
-    (["--backend", "ensemble", "--weights", "nan", "1"], "--weights must be non-negative with a positive sum, not nan 1.0"),
+    (["--backend", "ensemble", "--weights", "-1", "1"], "--weights: member weights must be non-negative with a positive sum, not [-1.0, 1.0]"),
+    (["--backend", "ensemble", "--weights", "nan", "1"], "--weights: member weights must be non-negative with a positive sum, not [nan, 1.0]"),
     (["--backend", "ensemble", "--kfold", "3", "--linear-model", "M"], "leave out --linear-model and --transformer-model")])
 def test_cli_refuses_ensemble_flags_without_the_ensemble_backend_or_bad_weights(tmp_path, flags, message, capsys):
     from jprivacy.cli import main

@@ -123,6 +123,19 @@ def test_cli_export_checks_agreement_and_records_it(tiny_transformer, linear_mod
     assert main(["export", "--model", str(linear_model), "--output", str(tmp_path / "x")]) == 2
 
 
+def test_cli_export_exits_1_when_the_labels_agree_too_little(tiny_transformer, tmp_path, capsys, monkeypatch):
+    import jprivacy.export
+
+    check = tmp_path / "clauses.jsonl"
+    check.write_text(json.dumps({"text": "当社は氏名を取得します。"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setattr(jprivacy.export, "record_agreement", lambda *args: {
+        "labels_agree": 0.5, "clauses": 2, "clauses_differ": 1, "max_score_change": 0.4, "mean_score_change": 0.2})
+    assert main(["export", "--model", str(tiny_transformer), "--output", str(tmp_path / "out"), "--runtime", "torch",
+                 "--check", str(check)]) == 1
+    assert capsys.readouterr().err.strip().endswith("warning: agreement is below 99%; prefer the full-precision model")
+    assert (tmp_path / "out" / CARD).is_file()  # the copy stays, for a closer look
+
+
 def test_torch_threads_are_capped_at_the_usable_cpus(monkeypatch):
     import torch
 

@@ -41,13 +41,8 @@ step "$runs/linear" jprivacy train --output "$runs/linear" --threshold-folds 5
 step "$runs/ensemble" jprivacy train --backend ensemble --combine log-odds --weights 0.9 0.1 \
   --linear-model "$runs/linear" --transformer-model "$runs/bert" --output "$runs/ensemble"
 rm -rf "$runs/export"
+# exits 1, and so stops the build with model/bundled untouched, when the labels agree on under 99%
 jprivacy export --model "$runs/ensemble" --output "$runs/export" --int8-static --check "$gold"
-python - "$runs/export" <<'CHECK'
-import json, sys
-from jprivacy.export import AGREEMENT_TARGET
-agreement = json.load(open(f"{sys.argv[1]}/jprivacy.json"))["metrics"]["agreement_with_source"]["labels_agree"]
-sys.exit(0 if agreement >= AGREEMENT_TARGET else f"the int8 export agrees on {agreement:.2%} only; model/bundled kept")
-CHECK
 cp "$runs/card.md" "$runs/export/README.md"
 rm -rf model/bundled.old
 mv model/bundled model/bundled.old

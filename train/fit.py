@@ -57,6 +57,9 @@ def _validation_thresholds(model, validation) -> tuple[np.ndarray, str]:
     texts, contexts_, y = validation
     if not isinstance(model, EnsembleBackend):
         return tune(y, model.predict_proba(texts, contexts_)), "validation"
+    centred = (np.full(len(LABELS), 0.5), "none: 0.5 on the members' threshold-centred log-odds")
+    if model.settings.combine == "log_odds" and set(model.cards) == set(model.members):
+        return centred  # every member came with its thresholds: nothing to score validation for
     members = model.member_probabilities(texts, contexts_)
     for name, member_probs in zip(model.members, members):
         if name not in model.cards:
@@ -64,7 +67,7 @@ def _validation_thresholds(model, validation) -> tuple[np.ndarray, str]:
             model.cards[name] = replace(model.member_card(name), thresholds=tuned,
                                         training_data={"thresholds_tuned_on": "validation", "member_of": "ensemble"})
     if model.settings.combine == "log_odds":
-        return np.full(len(LABELS), 0.5), "none: 0.5 on the members' threshold-centred log-odds"
+        return centred
     return tune(y, model.combine(members)), "validation"
 
 

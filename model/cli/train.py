@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import traceback
 from pathlib import Path
 
@@ -47,6 +46,7 @@ def add_parser(sub, settings: bool) -> None:
 def run(args) -> int:
     from dataclasses import fields
 
+    from jprivacy.backends.ensemble import EnsembleSettings
     from jprivacy.data import wild_texts
     from jprivacy.train import cross_validate, train_model
     from jprivacy.train.fit import check_folds, reusable_member
@@ -73,8 +73,11 @@ def run(args) -> int:
     if args.kfold and (args.linear_model or args.transformer_model):
         raise FlagsError("--kfold trains every member afresh in each fold; leave out --linear-model and "
                          "--transformer-model")
-    if args.weights and not (all(math.isfinite(w) and w >= 0 for w in args.weights) and sum(args.weights) > 0):
-        raise FlagsError(f"--weights must be non-negative with a positive sum, not {' '.join(map(str, args.weights))}")
+    if args.weights:
+        try:
+            EnsembleSettings(weights=args.weights)
+        except ValueError as err:
+            raise FlagsError(f"--weights: {err}") from None
     if args.backend == "linear":
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
         if given:
