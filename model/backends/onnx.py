@@ -19,6 +19,7 @@ from jprivacy.labels import LABELS
 
 from .base import Backend, Settings
 from ..segment import innermost
+from .mecab_wordpiece import load_tokenizer
 from .transformer import batched_probabilities, cpu_count
 
 MODEL_FILE = "model.onnx"
@@ -67,7 +68,7 @@ class OnnxBackend(Backend):
         names = {i.name for i in self.session.get_inputs()}
 
         def run(batch) -> np.ndarray:
-            feed = {k: v.astype(np.int64) for k, v in batch.items() if k in names}
+            feed = {k: np.asarray(v, np.int64) for k, v in batch.items() if k in names}
             return expit(self.session.run(None, feed)[0])
 
         contexts = [innermost(s, self.settings.section_levels) for s in sections]
@@ -82,7 +83,6 @@ class OnnxBackend(Backend):
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "OnnxBackend":
         import onnxruntime
-        from transformers import AutoTokenizer
 
         checked = OnnxSettings.from_dict(settings)
         options = onnxruntime.SessionOptions()
@@ -93,4 +93,4 @@ class OnnxBackend(Backend):
                                                    providers=["CPUExecutionProvider"])
         except Exception as err:  # ONNX Runtime's load errors (InvalidProtobuf, Fail) derive from Exception only
             raise ValueError(f"{MODEL_FILE}: {str(err).splitlines()[0]}") from None
-        return cls(checked, folder, session, AutoTokenizer.from_pretrained(folder))
+        return cls(checked, folder, session, load_tokenizer(folder))

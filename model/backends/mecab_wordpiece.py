@@ -1,0 +1,217 @@
+"""Token ids of a ``BertJapaneseTokenizer`` folder (MeCab words, then WordPiece), without transformers.
+
+An exported (ONNX) model needs nothing from transformers but its tokenizer, and importing
+transformers brings in torch: about 2 s and 200 MB for every process that tags with the default
+model.  :class:`MecabWordPiece` gives the same ids as ``BertJapaneseTokenizer`` for the
+configuration jprivacy trains and exports (``word_tokenizer_type="mecab"``,
+``subword_tokenizer_type="wordpiece"``), for single texts and for (clause, context) pairs
+truncated ``longest_first``; ``tests/test_mecab_wordpiece.py`` compares the two.  Any other
+tokenizer is loaded with transformers (:func:`load_tokenizer`).
+
+MeCab runs once per text in ``-Owakati`` mode (one C call, no Python object per word), and the
+WordPiece split of each distinct word is cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+SPECIAL_TOKENS = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+DEFAULT_SPECIALS = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+                    "mask_token": "[MASK]"}
+MAX_WORD_CHARS = 100  # longer words become [UNK], as in transformers' WordpieceTokenizer
+
+
+def load_tokenizer(folder: Path):
+    """The folder's tokenizer: :class:`MecabWordPiece` when it can stand in for the saved one,
+    otherwise ``AutoTokenizer`` (which imports transformers)."""
+    fast = MecabWordPiece.from_folder(folder)
+    if fast is not None:
+        return fast
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)
+
+
+def _dictionary_dir(name: str | None) -> str | None:
+    """The folder of the MeCab dictionary ``mecab_dic`` names (None: MeCab's own default)."""
+    if name is None:
+        return None
+    if name == "unidic_lite":
+        import unidic_lite
+        return unidic_lite.DICDIR
+    if name == "ipadic":
+        import ipadic
+        return ipadic.DICDIR
+    if name == "unidic":
+        import unidic
+        return unidic.DICDIR
+    raise ValueError(name)
+
+
+class MecabWordPiece:
+    """``BertJapaneseTokenizer`` (MeCab + WordPiece) ids for texts and (text, pair) lists.
+
+    Called like a transformers tokenizer in the two ways jprivacy's batch path uses one:
+    ``tok(texts, pairs, truncation="longest_first", max_length=N)`` → unpadded lists of ids for
+    each of ``model_input_names`` (``input_ids``, ``attention_mask`` and, when the saved tokenizer
+    names it, ``token_type_ids``), and ``tok.pad(features, return_tensors="np")``.
+    """
+
+    def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str],
+                 do_lower_case: bool = False, normalize_text: bool = True, source: Path | None = None,
+                 model_input_names: Sequence[str] = ("input_ids", "attention_mask")):
+        import fugashi
+
+        self.vocab = vocab
+        self.specials = specials
+        self.do_lower_case = do_lower_case
+        self.normalize_text = normalize_text
+        self.source = source
+        self.model_input_names = list(model_input_names)
+        self.unk_id = vocab[specials["unk_token"]]
+        self.cls_id, self.sep_id = vocab[specials["cls_token"]], vocab[specials["sep_token"]]
+        self.pad_token_id = vocab[specials["pad_token"]]
+        self._special_ids = {token: vocab[token] for token in specials.values()}
+        self._special_split = re.compile("(" + "|".join(map(re.escape, sorted(set(specials.values()),
+                                                                              key=len, reverse=True))) + ")")
+        self._wakati = fugashi.GenericTagger(mecab_args + " -Owakati")
+        self._word_ids = lru_cache(maxsize=1 << 17)(self._wordpiece)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> "MecabWordPiece | None":
+        """The tokenizer saved in ``folder``, or None when it is not a MeCab + WordPiece
+        ``BertJapaneseTokenizer`` this class reproduces (added tokens, other word splitters...)."""
+        folder = Path(folder)
+        try:
+            config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+            lines = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
+        except (OSError, ValueError):
+            return None
+        mecab = dict(config.get("mecab_kwargs") or {})
+        specials = {name: config.get(name, DEFAULT_SPECIALS[name]) for name in SPECIAL_TOKENS}
+        added = {entry.get("content"): int(index)
+                 for index, entry in (config.get("added_tokens_decoder") or {}).items()}
+        if (config.get("tokenizer_class") != "BertJapaneseTokenizer"
+                or config.get("word_tokenizer_type") != "mecab"
+                or config.get("subword_tokenizer_type", "wordpiece") != "wordpiece"
+                or not config.get("do_word_tokenize", True) or not config.get("do_subword_tokenize", True)
+                or config.get("never_split") or config.get("additional_special_tokens")
+                or not all(isinstance(token, str) for token in specials.values())
+                or not added.keys() <= set(specials.values())
+                or set(mecab) - {"mecab_dic", "mecab_option", "normalize_text"}):
+            return None
+        if lines and lines[-1] == "":
+            lines.pop()
+        vocab = {line.rstrip("\n"): index for index, line in enumerate(lines)}
+        if not set(specials.values()) <= vocab.keys() or any(vocab[t] != i for t, i in added.items()):
+            return None
+        try:
+            dic_dir = _dictionary_dir(mecab.get("mecab_dic", "unidic_lite"))
+        except (ImportError, ValueError):
+            return None
+        args = mecab.get("mecab_option") or ""
+        if dic_dir:
+            args = f'-d "{dic_dir}" -r "{os.path.join(dic_dir, "mecabrc")}" ' + args
+        return cls(vocab, args, specials, bool(config.get("do_lower_case", False)),
+                   bool(mecab.get("normalize_text", True)), folder,
+                   config.get("model_input_names", ("input_ids", "attention_mask")))
+
+    # -- ids -------------------------------------------------------------------------------
+    def _wordpiece(self, word: str) -> tuple[int, ...]:
+        """Greedy longest-match-first WordPiece ids of one whitespace-free word."""
+        if len(word) > MAX_WORD_CHARS:
+            return (self.unk_id,)
+        ids, start = [], 0
+        while start < len(word):
+            for end in range(len(word), start, -1):
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in self.vocab:
+                    ids.append(self.vocab[piece])
+                    start = end
+                    break
+            else:  # no piece of the vocabulary starts here: the whole word is unknown
+                return (self.unk_id,)
+        return tuple(ids)
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of ``text`` without special tokens around it; [CLS], [SEP]... written in the text
+        stay one token each, as transformers keeps them."""
+        ids: list[int] = []
+        for k, part in enumerate(self._special_split.split(text)):
+            if k % 2:
+                ids.append(self._special_ids[part])
+                continue
+            if self.normalize_text:
+                part = unicodedata.normalize("NFKC", part)
+            if not part:
+                continue
+            for word in self._wakati.parse(part).split():
+                ids.extend(self._word_ids(word.lower() if self.do_lower_case else word))
+        return ids
+
+    def __call__(self, texts: Sequence[str], pairs: Sequence[str] | None = None, truncation: str = "longest_first",
+                 max_length: int | None = None) -> dict[str, list[list[int]]]:
+        if truncation not in ("longest_first", True):
+            raise ValueError(f"only longest_first truncation is supported, not {truncation!r}")
+        out = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
+        for k, text in enumerate(texts):
+            first = self.encode(text)
+            second = self.encode(pairs[k]) if pairs is not None else None
+            if max_length is not None:
+                first, second = _truncate_longest_first(first, second, max_length - (3 if second is not None else 2))
+            ids = [self.cls_id, *first, self.sep_id]
+            types = [0] * len(ids)
+            if second is not None:
+                ids += [*second, self.sep_id]
+                types += [1] * (len(second) + 1)
+            out["input_ids"].append(ids)
+            out["token_type_ids"].append(types)
+            out["attention_mask"].append([1] * len(ids))
+        return {key: out[key] for key in self.model_input_names}
+
+    def pad(self, features: dict[str, list[list[int]]], return_tensors: str = "np") -> dict[str, np.ndarray]:
+        """Rows padded to the longest one, as int64 arrays (``return_tensors`` must be "np")."""
+        if return_tensors != "np":
+            raise ValueError(f"MecabWordPiece pads to numpy arrays only, not {return_tensors!r}")
+        rows = features["input_ids"]
+        width = max((len(r) for r in rows), default=0)
+        padded = {}
+        for key, values in features.items():
+            fill = self.pad_token_id if key == "input_ids" else 0
+            array = np.full((len(rows), width), fill, np.int64)
+            for i, row in enumerate(values):
+                array[i, :len(row)] = row
+            padded[key] = array
+        return padded
+
+    def save_pretrained(self, folder: Path) -> None:
+        """Copy the tokenizer files this one was read from."""
+        for name in ("tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+            if (self.source / name).is_file() and Path(folder).resolve() != self.source.resolve():
+                (Path(folder) / name).write_bytes((self.source / name).read_bytes())
+
+
+def _truncate_longest_first(first: list[int], second: list[int] | None, budget: int):
+    """Cut ``first`` and ``second`` to ``budget`` tokens together, from the longer one first and
+    then evenly (the first keeps the odd token), as transformers' ``longest_first`` does."""
+    if second is None:
+        return first[:max(budget, 0)], None
+    excess = len(first) + len(second) - budget
+    if excess <= 0:
+        return first, second
+    uneven = min(abs(len(first) - len(second)), excess)
+    even = excess - uneven
+    if len(first) > len(second):
+        cut_first, cut_second = uneven + even // 2, even - even // 2
+    else:
+        cut_first, cut_second = even // 2, uneven + even - even // 2
+    return first[:len(first) - cut_first], second[:len(second) - cut_second]

@@ -1,0 +1,88 @@
+"""The transformers-free MeCab + WordPiece tokenizer gives BertJapaneseTokenizer's ids."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from transformers import AutoTokenizer
+
+from jprivacy.backends.mecab_wordpiece import MecabWordPiece, load_tokenizer
+from jprivacy.data import POLICIES
+from jprivacy.readers import read_document
+from jprivacy.segment import segment
+from jprivacy.tagger import BUNDLED
+
+ODD_TEXTS = [
+    "", " ", "\u3000\u3000", "個人情報", "ＡＢＣ株式会社（以下「当社」）はCookieを使用します。",
+    "[CLS] と [SEP] と［ＳＥＰ］と[MASK]を書いた文", "[UNK]", "a" * 150, "あ" * 150 + "です",
+    "改行を\n含み\tタブと\u2028行区切りと\u200bゼロ幅も含む", "😀 絵文字とｶﾀｶﾅと①②", "Email: privacy@example.co.jp",
+]
+
+
+def seed_pairs():
+    """(clause, context) pairs of two real policies, plus the odd texts both ways round."""
+    pairs = []
+    for path in sorted(POLICIES.glob("*.txt"))[:2]:
+        document = read_document(path)
+        pairs += [(c.text, c.section) for c in segment(document.text, document.headings)]
+    return pairs + [(t, "") for t in ODD_TEXTS] + [("", t) for t in ODD_TEXTS] + list(zip(ODD_TEXTS, ODD_TEXTS[::-1]))
+
+
+@pytest.fixture(params=["bundled", "tiny"])
+def tokenizer_folder(request, tiny_base_model):
+    return BUNDLED / "onnx" if request.param == "bundled" else tiny_base_model
+
+
+@pytest.mark.parametrize("max_length", [16, 48, 128])
+def test_pairs_give_the_same_ids_as_transformers(tokenizer_folder, max_length):
+    fast, reference = MecabWordPiece.from_folder(tokenizer_folder), AutoTokenizer.from_pretrained(tokenizer_folder)
+    assert fast is not None
+    pairs = seed_pairs()
+    texts, contexts = [t for t, _ in pairs], [c for _, c in pairs]
+    ours = fast(texts, contexts, truncation="longest_first", max_length=max_length)
+    theirs = reference(texts, contexts, truncation="longest_first", max_length=max_length)
+    assert ours.keys() == theirs.keys() and "input_ids" in ours
+    for key in ours:
+        assert ours[key] == theirs[key], key
+    assert max(len(ids) for ids in ours["input_ids"]) == max_length  # truncation was exercised
+    padded, reference_padded = fast.pad(ours), reference.pad(theirs, return_tensors="np")
+    for key in padded:
+        assert (padded[key] == reference_padded[key]).all(), key
+
+
+def test_single_texts_give_the_same_ids_as_transformers(tokenizer_folder):
+    fast, reference = MecabWordPiece.from_folder(tokenizer_folder), AutoTokenizer.from_pretrained(tokenizer_folder)
+    texts = [t for t, _ in seed_pairs()]
+    assert fast(texts, max_length=32)["input_ids"] == reference(texts, truncation=True, max_length=32)["input_ids"]
+    assert fast(texts)["input_ids"] == reference(texts)["input_ids"]
+
+
+def test_other_tokenizers_are_left_to_transformers(tiny_base_model, tmp_path):
+    for name in ("vocab.txt", "tokenizer_config.json"):
+        (tmp_path / name).write_bytes((tiny_base_model / name).read_bytes())
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({**config, "subword_tokenizer_type": "character"}))
+    assert MecabWordPiece.from_folder(tmp_path) is None
+    fallback = load_tokenizer(tmp_path)
+    assert type(fallback).__name__ == "BertJapaneseTokenizer"
+    assert fallback.subword_tokenizer_type == "character"
+    assert MecabWordPiece.from_folder(tmp_path / "missing") is None
+
+
+def test_only_numpy_padding_and_longest_first_truncation(tiny_base_model):
+    fast = MecabWordPiece.from_folder(tiny_base_model)
+    with pytest.raises(ValueError, match="numpy"):
+        fast.pad(fast(["個人情報"]), return_tensors="pt")
+    with pytest.raises(ValueError, match="longest_first"):
+        fast(["個人情報"], ["目的"], truncation="only_second", max_length=8)
+
+
+@pytest.mark.slow
+def test_tagging_with_the_bundled_model_imports_neither_torch_nor_transformers(seed_policy):
+    code = ("import sys, jprivacy; frame = jprivacy.load().tag(sys.argv[1]); "
+            "print(len(frame), 'torch' in sys.modules, 'transformers' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(seed_policy)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    count, torch_loaded, transformers_loaded = result.stdout.split()
+    assert int(count) > 50 and (torch_loaded, transformers_loaded) == ("False", "False")
