@@ -8,12 +8,14 @@ peak memory (max RSS) is its own.  Printed as a markdown table:
 
 1. naive: transformers ``pipeline("text-classification")`` called once per clause, on a sample;
 2. jprivacy's batch path (length-sorted batches, dynamic padding) on the same BERT-base-shaped
-   model with random weights, at fp32, with bf16 weights (eager and compiled), int8 dynamic quantization,
+   model with random weights, at fp32 and with bf16 weights (each eager and compiled), int8 dynamic quantization,
    ONNX Runtime fp32 and ONNX Runtime int8;
 3. ``jprivacy tag`` with the bundled default model, end to end from the files;
 
-plus MeCab/WordPiece tokenization alone, the measured matmul rate (fp32, bf16) and the
-floating-point floor it implies for the base model.  Not run in CI; needs the onnx extra.
+plus MeCab/WordPiece tokenization alone, and the rate of a BERT-sized matrix product with each
+library that can run it (fp32: PyTorch's BLAS, oneDNN, ONNX Runtime; bf16; int8): the fastest of
+each arithmetic sets the floor that the "share of its floor" column divides by.  Not run in CI;
+needs the onnx extra.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ BASE_SHAPE = dict(vocab_size=32768, hidden_size=768, num_hidden_layers=12, num_a
 VARIANTS = [  # (row label, model folder name, how it is run)
     ("naive: transformers pipeline, one clause per call (fp32)", "base", "naive"),
     ("jprivacy batch path, PyTorch fp32", "base", "batch"),
+    ("jprivacy batch path, PyTorch fp32 + torch.compile", "torch-fp32-compiled", "batch"),
     ("jprivacy batch path, PyTorch bf16 weights", "torch-bf16", "batch"),
     ("jprivacy batch path, PyTorch bf16 weights + torch.compile", "torch-bf16-compiled", "batch"),
     ("jprivacy batch path, PyTorch int8 dynamic quantization", "torch-int8", "batch"),
@@ -82,18 +85,72 @@ def flops_per_clause(tokens: int) -> float:
     return layers * (dense + attention) + 2 * h * h + 2 * h * 10   # + pooler and classifier
 
 
-def matmul_gflops(dtype_name: str, seconds: float = 3.0) -> float:
-    """Sustained torch.matmul rate for a BERT-sized product (2048 x 768 @ 768 x 3072)."""
-    import torch
+PRODUCT = (2048, 768, 3072)  # a BERT-sized matrix product: (rows, inner, columns)
 
-    dtype = getattr(torch, dtype_name)
-    a, b = torch.randn(2048, 768, dtype=dtype), torch.randn(768, 3072, dtype=dtype)
-    torch.matmul(a, b)
+
+def _sustained(step, seconds: float) -> float:
+    """Runs of ``step`` per second, after one untimed run."""
+    step()
     runs, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
-        torch.matmul(a, b)
+        step()
         runs += 1
-    return 2 * 2048 * 768 * 3072 * runs / (time.perf_counter() - started) / 1e9
+    return runs / (time.perf_counter() - started)
+
+
+def _onnx_product(op: str, a, b):
+    """An ONNX Runtime session computing ``op(A, B)`` with ``B`` a constant, and its feed."""
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    types = {"float32": TensorProto.FLOAT, "uint8": TensorProto.UINT8}
+    out = TensorProto.INT32 if op == "MatMulInteger" else TensorProto.FLOAT
+    graph = helper.make_graph([helper.make_node(op, ["A", "B"], ["C"])], "product",
+                              [helper.make_tensor_value_info("A", types[str(a.dtype)], list(a.shape))],
+                              [helper.make_tensor_value_info("C", out, [a.shape[0], b.shape[1]])],
+                              [numpy_helper.from_array(b, "B")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count()
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return lambda: session.run(None, {"A": a})
+
+
+def matmul_rates(seconds: float = 3.0) -> list[tuple[str, str, float]]:
+    """Sustained rate, in G(FL)OP/s, of a BERT-sized product with each library jprivacy can run
+    it on: (arithmetic, library, rate).  The fastest of an arithmetic sets its floor: PyTorch's
+    fp32 ``matmul`` calls the BLAS it was built with (MKL), which on some CPUs is far from what
+    oneDNN or ONNX Runtime get out of the same cores."""
+    import numpy as np
+    import torch
+
+    rows, inner, columns = PRODUCT
+    work = 2 * rows * inner * columns / 1e9
+    a, b = torch.randn(rows, inner), torch.randn(inner, columns)
+    weight = b.t().contiguous()
+    a8 = torch.randint(-128, 128, (rows, inner), dtype=torch.int8)
+    b8 = torch.randint(-128, 128, (inner, columns), dtype=torch.int8)
+    steps = [("fp32", "torch.matmul (BLAS)", lambda: torch.matmul(a, b)),
+             ("fp32", "oneDNN (torch.ops.mkldnn)",
+              lambda: torch.ops.mkldnn._linear_pointwise(a, weight, None, "none", [None], "")),
+             ("fp32", "ONNX Runtime MatMul", _onnx_product("MatMul", a.numpy(), b.numpy())),
+             ("bf16", "torch.matmul (oneDNN)", (lambda x, y: lambda: torch.matmul(x, y))(a.bfloat16(), b.bfloat16())),
+             ("int8", "torch._int_mm (oneDNN)", lambda: torch._int_mm(a8, b8)),
+             ("int8", "ONNX Runtime MatMulInteger (u8 × s8)",
+              _onnx_product("MatMulInteger", np.random.default_rng(0).integers(0, 256, (rows, inner), np.uint8),
+                            b8.numpy()))]
+    with torch.inference_mode():
+        return [(kind, library, work * _sustained(step, seconds)) for kind, library, step in steps]
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        import platform
+        return platform.processor() or "unknown CPU"
 
 
 def peak_memory_mb() -> float:
@@ -238,7 +295,8 @@ def main() -> None:
         (work / "naive.json").write_text(json.dumps(naive_sample, ensure_ascii=False), encoding="utf-8")
         build_base_model(work / "base")
         for name, runtime, precision, compiled in (
-                ("torch-bf16", "torch", "bf16", False), ("torch-bf16-compiled", "torch", "bf16", True),
+                ("torch-fp32-compiled", "torch", "fp32", True), ("torch-bf16", "torch", "bf16", False),
+                ("torch-bf16-compiled", "torch", "bf16", True),
                 ("torch-int8", "torch", "int8", False), ("onnx-fp32", "onnx", "fp32", False),
                 ("onnx-int8", "onnx", "int8", False)):
             export_model(work / "base", work / name, runtime, precision, compiled)
@@ -251,9 +309,11 @@ def main() -> None:
         flops = sum(flops_per_clause(n) for n in lengths) / len(lengths)
         padding = padding_share(lengths, length_sorted_batches(lengths, 32))  # as the batch path cuts them
         log(f"padding: {padding:.1%} of the tokens in batches of 32 sorted by token count")
-        rates = {dtype: matmul_gflops(dtype) for dtype in ("float32", "bfloat16")}
+        products = matmul_rates()
+        rates = {kind: max(rate for k, _, rate in products if k == kind) for kind, _, _ in products}
         log(f"mean {sum(lengths) / len(lengths):.1f} tokens/clause, {flops / 1e9:.2f} GFLOP/clause; "
-            f"matmul {rates['float32']:.0f} GFLOP/s fp32, {rates['bfloat16']:.0f} bf16")
+            f"fastest products: {rates['fp32']:.0f} GFLOP/s fp32, {rates['bf16']:.0f} bf16, {rates['int8']:.0f} "
+            f"GOP/s int8")
 
         rows = []
         result = in_subprocess("--worker", "tokenize", "--model", str(work / "base"),
@@ -282,21 +342,25 @@ def main() -> None:
         log(f"bundled: {n} clauses in {result['wall']:.1f}s")
 
     naive_rate = rows[1][2]
+    import onnxruntime
+
     print(f"\n{len(pairs)} clauses from {len(docs)} folders; mean {sum(lengths) / len(lengths):.1f} tokens per "
-          f"clause (max {MAX_LENGTH}); torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs\n")
-    floor = {"fp32": rates["float32"] / (flops / 1e9), "bf16": rates["bfloat16"] / (flops / 1e9)}
+          f"clause (max {MAX_LENGTH}); {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads), ONNX Runtime {onnxruntime.__version__}\n")
+    floor = {kind: rate / (flops / 1e9) for kind, rate in rates.items()}
     print("| configuration | clauses | clauses/s | × naive | share of its floor | peak memory (MB) |\n"
           "|---|---:|---:|---:|---:|---:|")
     for label, n, rate, peak in rows:
         relative = f"{rate / naive_rate:.1f}" if label.startswith(("naive", "jprivacy batch")) else ""
-        precision = "bf16" if "bf16" in label else "fp32" if "fp32" in label else None
+        precision = next((p for p in ("bf16", "fp32", "int8") if p in label), None)
         share = f"{rate / floor[precision]:.0%}" if precision else ""
         print(f"| {label} | {n} | {rate:,.1f} | {relative} | {share} | {peak:,.0f} |")
-    print(f"\n| floating-point floor for BERT-base ({flops / 1e9:.2f} GFLOP per clause) | matmul GFLOP/s | "
-          f"clauses/s |\n|---|---:|---:|")
-    for dtype, rate in rates.items():
-        print(f"| torch.matmul {dtype} | {rate:,.0f} | {rate / (flops / 1e9):,.1f} |")
+    rows_, inner, columns = PRODUCT
+    print(f"\n| {rows_} × {inner} by {inner} × {columns} product | arithmetic | G(FL)OP/s | clauses/s of BERT-base "
+          f"at that rate ({flops / 1e9:.2f} GFLOP per clause) |\n|---|---|---:|---:|")
+    for kind, library, rate in products:
+        best = " (floor)" if rate == rates[kind] else ""
+        print(f"| {library} | {kind} | {rate:,.0f} | {rate / (flops / 1e9):,.1f}{best} |")
     print(f"\npadding: {padding:.1%} of the tokens in batches of 32 sorted by token count")
     parts = [k for k in breakdowns["fp32"] if k not in ("batch_seconds", "wall")]
     print("\n| where the batch path's time goes (share of its wall time) | "

@@ -14,9 +14,11 @@ from jprivacy.segment import segment
 from jprivacy.tagger import BUNDLED
 
 ODD_TEXTS = [
-    "", " ", "\u3000\u3000", "個人情報", "ＡＢＣ株式会社（以下「当社」）はCookieを使用します。",
+    "", " ", "\u3000\u3000", "個人情報",
+    "ＡＢＣ株式会社（以下「当社」）はCookieを使用します。",
     "[CLS] と [SEP] と［ＳＥＰ］と[MASK]を書いた文", "[UNK]", "a" * 150, "あ" * 150 + "です",
-    "改行を\n含み\tタブと\u2028行区切りと\u200bゼロ幅も含む", "😀 絵文字とｶﾀｶﾅと①②", "Email: privacy@example.co.jp",
+    "改行を\n含み\tタブと\u2028行区切りと\u200bゼロ幅も含む", "😀 絵文字とｶﾀｶﾅと①②",
+    "Email: privacy@example.co.jp",
 ]
 
 

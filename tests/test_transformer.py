@@ -163,3 +163,26 @@ def test_max_length_beyond_the_base_models_positions_is_refused_before_training(
     assert result.stderr.splitlines()[-1] == (f"jprivacy train: --max-length 192 is longer than base model "
                                               f"'{short_base_model}' accepts (128 tokens); pass --max-length 128 or less")
     assert "Loading weights" not in result.stderr and not (tmp_path / "m").exists()
+
+
+def test_cpu_fp32_inference_runs_onednn_and_changes_neither_scores_nor_weights(tiny_transformer, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification
+
+    from jprivacy.backends.transformer import onednn_linears
+
+    tagger = jprivacy.load(tiny_transformer)
+    linears = [m for m in tagger.backend.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears and all(type(m).__name__ == "OneDnnLinear" for m in linears)
+    reference = AutoModelForSequenceClassification.from_pretrained(tiny_transformer).eval()
+    batch = tagger.backend.tokenizer(TEXTS, ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        np.testing.assert_allclose(tagger.backend.model(**batch).logits, reference(**batch).logits, atol=1e-5)
+    # the same layers keep autograd (training) and their state dict
+    model = onednn_linears(AutoModelForSequenceClassification.from_pretrained(tiny_transformer))
+    model(**batch).logits.sum().backward()
+    assert all(m.weight.grad is not None for m in model.modules() if isinstance(m, torch.nn.Linear))
+    model.save_pretrained(tmp_path, safe_serialization=True)
+    saved, original = load_file(tmp_path / "model.safetensors"), load_file(tiny_transformer / "model.safetensors")
+    assert saved.keys() == original.keys()
