@@ -18,7 +18,7 @@ ODD_TEXTS = [
     "ＡＢＣ株式会社（以下「当社」）はCookieを使用します。",
     "[CLS] と [SEP] と［ＳＥＰ］と[MASK]を書いた文", "[UNK]", "a" * 150, "あ" * 150 + "です",
     "改行を\n含み\tタブと\u2028行区切りと\u200bゼロ幅も含む", "😀 絵文字とｶﾀｶﾅと①②",
-    "Email: privacy@example.co.jp",
+    "Email: privacy@example.co.jp", "メニ\x00ュー", "イメ\x00", "\x00",
 ]
 
 
@@ -36,7 +36,7 @@ def tokenizer_folder(request, tiny_base_model):
     return BUNDLED / "onnx" if request.param == "bundled" else tiny_base_model
 
 
-@pytest.mark.parametrize("max_length", [16, 48, 128])
+@pytest.mark.parametrize("max_length", [0, 1, 2, 3, 16, 48, 128])
 def test_pairs_give_the_same_ids_as_transformers(tokenizer_folder, max_length):
     fast, reference = MecabWordPiece.from_folder(tokenizer_folder), AutoTokenizer.from_pretrained(tokenizer_folder)
     assert fast is not None
@@ -47,7 +47,7 @@ def test_pairs_give_the_same_ids_as_transformers(tokenizer_folder, max_length):
     assert ours.keys() == theirs.keys() and "input_ids" in ours
     for key in ours:
         assert ours[key] == theirs[key], key
-    assert max(len(ids) for ids in ours["input_ids"]) == max_length  # truncation was exercised
+    assert max_length < 3 or max(len(ids) for ids in ours["input_ids"]) == max_length  # truncation exercised
     padded, reference_padded = fast.pad(ours), reference.pad(theirs, return_tensors="np")
     for key in padded:
         assert (padded[key] == reference_padded[key]).all(), key
@@ -72,12 +72,44 @@ def test_other_tokenizers_are_left_to_transformers(tiny_base_model, tmp_path):
     assert MecabWordPiece.from_folder(tmp_path / "missing") is None
 
 
+@pytest.mark.parametrize("setting", [{"split_special_tokens": True}, {"truncation_side": "left"},
+                                     {"padding_side": "left"}, {"model_max_length": 8},
+                                     {"word_tokenizer_type": "basic"}, {"never_split": ["個人情報"]}])
+def test_settings_it_does_not_reproduce_are_left_to_transformers(tiny_base_model, tmp_path, setting):
+    for name in ("vocab.txt", "tokenizer_config.json"):
+        (tmp_path / name).write_bytes((tiny_base_model / name).read_bytes())
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    assert MecabWordPiece.from_folder(tmp_path) is not None
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({**config, **setting}))
+    assert MecabWordPiece.from_folder(tmp_path) is None
+
+
+def test_an_added_single_word_token_is_left_to_transformers(tiny_base_model, tmp_path):
+    for name in ("vocab.txt", "tokenizer_config.json"):
+        (tmp_path / name).write_bytes((tiny_base_model / name).read_bytes())
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    entry = next(iter(config["added_tokens_decoder"].values()))
+    entry["single_word"] = True
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config))
+    assert MecabWordPiece.from_folder(tmp_path) is None
+
+
+def test_saving_copies_the_tokenizer_files(tiny_base_model, tmp_path):
+    written = MecabWordPiece.from_folder(tiny_base_model).save_pretrained(tmp_path / "new")
+    assert {p.name for p in written} >= {"vocab.txt", "tokenizer_config.json"}
+    assert MecabWordPiece.from_folder(tmp_path / "new") is not None
+
+
 def test_only_numpy_padding_and_longest_first_truncation(tiny_base_model):
     fast = MecabWordPiece.from_folder(tiny_base_model)
     with pytest.raises(ValueError, match="numpy"):
         fast.pad(fast(["個人情報"]), return_tensors="pt")
     with pytest.raises(ValueError, match="longest_first"):
         fast(["個人情報"], ["目的"], truncation="only_second", max_length=8)
+    with pytest.raises(ValueError, match="not one string"):
+        fast("個人情報")
+    with pytest.raises(ValueError, match="2 texts but 1 pairs"):
+        fast(["個人情報", "目的"], ["取得"])
 
 
 @pytest.mark.slow
@@ -88,3 +120,16 @@ def test_tagging_with_the_bundled_model_imports_neither_torch_nor_transformers(s
     assert result.returncode == 0, result.stderr
     count, torch_loaded, transformers_loaded = result.stdout.split()
     assert int(count) > 50 and (torch_loaded, transformers_loaded) == ("False", "False")
+
+
+def test_the_whole_labeled_corpus_gives_the_same_ids_as_transformers():
+    """Every in-house and seed clause of the corpus with its context, as the bundled model reads them."""
+    from jprivacy.data import read_labeled
+    from jprivacy.segment import innermost
+
+    records = read_labeled()
+    texts, contexts = [r["text"] for r in records], [innermost(r["section"], 2) for r in records]
+    folder = BUNDLED / "onnx"
+    ours = MecabWordPiece.from_folder(folder)(texts, contexts, max_length=128)["input_ids"]
+    theirs = AutoTokenizer.from_pretrained(folder)(texts, contexts, truncation="longest_first", max_length=128)
+    assert len(ours) > 5000 and ours == theirs["input_ids"]

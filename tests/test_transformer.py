@@ -56,10 +56,25 @@ def test_batches_group_rows_of_similar_token_counts():
 
     lengths = [30, 5, 31, 6, 29, 4]
     batches = length_sorted_batches(lengths, 3)
-    assert [sorted(b.tolist()) for b in batches] == [[1, 3, 5], [0, 2, 4]]
-    assert padding_share(lengths, batches) == pytest.approx(1 - 105 / 111)
+    # three short rows fill a batch; two long ones padded would exceed 3 rows of the mean (52.5)
+    assert [sorted(b.tolist()) for b in batches] == [[1, 3, 5], [4], [0], [2]]
+    assert padding_share(lengths, batches) == pytest.approx(1 - 105 / 108)
     # in input order the same rows would pad to 31 and 29: 1 - 105 / 180
     assert padding_share(lengths, [np.arange(3), np.arange(3, 6)]) == pytest.approx(1 - 105 / 180)
+
+
+def test_the_long_tail_goes_in_smaller_batches():
+    """At most ``batch_size`` rows, and padded at most ``batch_size`` rows of the mean length."""
+    from jprivacy.backends.transformer import length_sorted_batches, padding_share
+
+    lengths = np.random.default_rng(0).lognormal(3.3, 0.6, 1000).astype(int).clip(3, 128)
+    batches = length_sorted_batches(lengths, 32)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    budget = 32 * lengths.mean()
+    assert all(len(b) <= 32 and (len(b) == 1 or len(b) * lengths[b].max() <= budget) for b in batches)
+    fixed = np.array_split(np.argsort(lengths, kind="stable"), range(32, 1000, 32))
+    assert padding_share(lengths, batches) < padding_share(lengths, fixed) / 1.5
+    assert length_sorted_batches([], 32) == []
 
 
 def test_batches_are_cut_by_token_count(tiny_transformer, monkeypatch):
@@ -166,23 +181,41 @@ def test_max_length_beyond_the_base_models_positions_is_refused_before_training(
 
 
 def test_cpu_fp32_inference_runs_onednn_and_changes_neither_scores_nor_weights(tiny_transformer, tmp_path):
+    import pickle
+
     import torch
     from safetensors.torch import load_file
     from transformers import AutoModelForSequenceClassification
 
-    from jprivacy.backends.transformer import onednn_linears
+    from jprivacy.backends.onednn import OneDnnLinear, onednn_linears
 
+    if torch.cuda.is_available() or not torch.backends.mkldnn.is_available():
+        pytest.skip("oneDNN linear layers are for CPU inference with a oneDNN build of torch")
     tagger = jprivacy.load(tiny_transformer)
     linears = [m for m in tagger.backend.model.modules() if isinstance(m, torch.nn.Linear)]
-    assert linears and all(type(m).__name__ == "OneDnnLinear" for m in linears)
+    assert linears and all(type(m) is OneDnnLinear for m in linears)
     reference = AutoModelForSequenceClassification.from_pretrained(tiny_transformer).eval()
     batch = tagger.backend.tokenizer(TEXTS, ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
     with torch.inference_mode():
         np.testing.assert_allclose(tagger.backend.model(**batch).logits, reference(**batch).logits, atol=1e-5)
+        with torch.autocast("cpu", dtype=torch.bfloat16):  # autocast is left to nn.Linear
+            assert linears[0](torch.ones(2, linears[0].in_features)).dtype == torch.bfloat16
+    assert type(pickle.loads(pickle.dumps(tagger.backend.model)).classifier) is OneDnnLinear
     # the same layers keep autograd (training) and their state dict
     model = onednn_linears(AutoModelForSequenceClassification.from_pretrained(tiny_transformer))
     model(**batch).logits.sum().backward()
     assert all(m.weight.grad is not None for m in model.modules() if isinstance(m, torch.nn.Linear))
     model.save_pretrained(tmp_path, safe_serialization=True)
     saved, original = load_file(tmp_path / "model.safetensors"), load_file(tiny_transformer / "model.safetensors")
-    assert saved.keys() == original.keys()
+    assert saved.keys() == original.keys() and all(torch.equal(saved[k], original[k]) for k in saved)
+
+
+def test_other_precisions_keep_plain_linear_layers(tiny_transformer, tmp_path):
+    import torch
+
+    from jprivacy.export import export_model
+
+    for precision in ("bf16", "int8"):
+        model = jprivacy.load(export_model(tiny_transformer, tmp_path / precision, "torch", precision)).backend.model
+        assert not any(type(m).__name__ == "OneDnnLinear" for m in model.modules())
+        assert precision == "int8" or any(type(m) is torch.nn.Linear for m in model.modules())

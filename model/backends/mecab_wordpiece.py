@@ -66,8 +66,8 @@ class MecabWordPiece:
     names it, ``token_type_ids``), and ``tok.pad(features, return_tensors="np")``.
     """
 
-    def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str],
-                 do_lower_case: bool = False, normalize_text: bool = True, source: Path | None = None,
+    def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str], source: Path,
+                 do_lower_case: bool = False, normalize_text: bool = True,
                  model_input_names: Sequence[str] = ("input_ids", "attention_mask")):
         import fugashi
 
@@ -84,6 +84,8 @@ class MecabWordPiece:
         self._special_split = re.compile("(" + "|".join(map(re.escape, sorted(set(specials.values()),
                                                                               key=len, reverse=True))) + ")")
         self._wakati = fugashi.GenericTagger(mecab_args + " -Owakati")
+        self._mecab_args = mecab_args
+        self._nodes = None  # a node-by-node tagger, made for the rare text with a NUL in it
         self._word_ids = lru_cache(maxsize=1 << 17)(self._wordpiece)
 
     @classmethod
@@ -102,6 +104,11 @@ class MecabWordPiece:
                  for index, entry in (config.get("added_tokens_decoder") or {}).items()}
         if (config.get("tokenizer_class") != "BertJapaneseTokenizer"
                 or config.get("word_tokenizer_type") != "mecab"
+                or config.get("split_special_tokens") or config.get("truncation_side", "right") != "right"
+                or config.get("padding_side", "right") != "right"
+                or float(config.get("model_max_length") or 1e30) < 1e6
+                or any((entry or {}).get("single_word")
+                       for entry in (config.get("added_tokens_decoder") or {}).values())
                 or config.get("subword_tokenizer_type", "wordpiece") != "wordpiece"
                 or not config.get("do_word_tokenize", True) or not config.get("do_subword_tokenize", True)
                 or config.get("never_split") or config.get("additional_special_tokens")
@@ -121,8 +128,8 @@ class MecabWordPiece:
         args = mecab.get("mecab_option") or ""
         if dic_dir:
             args = f'-d "{dic_dir}" -r "{os.path.join(dic_dir, "mecabrc")}" ' + args
-        return cls(vocab, args, specials, bool(config.get("do_lower_case", False)),
-                   bool(mecab.get("normalize_text", True)), folder,
+        return cls(vocab, args, specials, folder, bool(config.get("do_lower_case", False)),
+                   bool(mecab.get("normalize_text", True)),
                    config.get("model_input_names", ("input_ids", "attention_mask")))
 
     # -- ids -------------------------------------------------------------------------------
@@ -154,29 +161,47 @@ class MecabWordPiece:
                 part = unicodedata.normalize("NFKC", part)
             if not part:
                 continue
-            for word in self._wakati.parse(part).split():
+            for word in self._words(part):
                 ids.extend(self._word_ids(word.lower() if self.do_lower_case else word))
         return ids
 
+    def _words(self, text: str) -> list[str]:
+        """MeCab's words of ``text``, each split at whitespace as WordPiece splits them.  One
+        ``-Owakati`` call per text; a text with a NUL in it goes node by node, as transformers
+        parses it (MeCab's string output splits some words around a NUL differently)."""
+        if "\x00" not in text:
+            return self._wakati.parse(text).split()
+        if self._nodes is None:
+            import fugashi
+
+            self._nodes = fugashi.GenericTagger(self._mecab_args)
+        return [piece for node in self._nodes(text) for piece in node.surface.split()]
+
     def __call__(self, texts: Sequence[str], pairs: Sequence[str] | None = None, truncation: str = "longest_first",
                  max_length: int | None = None) -> dict[str, list[list[int]]]:
+        """Ids of ``texts`` (a list), each with its pair when ``pairs`` is given; a ``max_length``
+        of None or 0 truncates nothing, as in transformers."""
         if truncation not in ("longest_first", True):
             raise ValueError(f"only longest_first truncation is supported, not {truncation!r}")
-        out = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
+        if isinstance(texts, str) or isinstance(pairs, str):
+            raise ValueError("texts and pairs are lists of strings, not one string")
+        if pairs is not None and len(pairs) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(pairs)} pairs")
+        out = {key: [] for key in self.model_input_names}
         for k, text in enumerate(texts):
             first = self.encode(text)
             second = self.encode(pairs[k]) if pairs is not None else None
-            if max_length is not None:
+            if max_length:
                 first, second = _truncate_longest_first(first, second, max_length - (3 if second is not None else 2))
             ids = [self.cls_id, *first, self.sep_id]
-            types = [0] * len(ids)
             if second is not None:
                 ids += [*second, self.sep_id]
-                types += [1] * (len(second) + 1)
             out["input_ids"].append(ids)
-            out["token_type_ids"].append(types)
-            out["attention_mask"].append([1] * len(ids))
-        return {key: out[key] for key in self.model_input_names}
+            if "token_type_ids" in out:
+                out["token_type_ids"].append([0] * (len(first) + 2) + [1] * (len(ids) - len(first) - 2))
+            if "attention_mask" in out:
+                out["attention_mask"].append([1] * len(ids))
+        return out
 
     def pad(self, features: dict[str, list[list[int]]], return_tensors: str = "np") -> dict[str, np.ndarray]:
         """Rows padded to the longest one, as int64 arrays (``return_tensors`` must be "np")."""
@@ -193,18 +218,24 @@ class MecabWordPiece:
             padded[key] = array
         return padded
 
-    def save_pretrained(self, folder: Path) -> None:
-        """Copy the tokenizer files this one was read from."""
+    def save_pretrained(self, folder: Path) -> list[Path]:
+        """Copy the tokenizer files this one was read from into ``folder`` → the files written."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
         for name in ("tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-            if (self.source / name).is_file() and Path(folder).resolve() != self.source.resolve():
-                (Path(folder) / name).write_bytes((self.source / name).read_bytes())
+            if (self.source / name).is_file() and folder.resolve() != self.source.resolve():
+                (folder / name).write_bytes((self.source / name).read_bytes())
+                written.append(folder / name)
+        return written
 
 
 def _truncate_longest_first(first: list[int], second: list[int] | None, budget: int):
     """Cut ``first`` and ``second`` to ``budget`` tokens together, from the longer one first and
     then evenly (the first keeps the odd token), as transformers' ``longest_first`` does."""
+    budget = max(budget, 0)
     if second is None:
-        return first[:max(budget, 0)], None
+        return first[:budget], None
     excess = len(first) + len(second) - budget
     if excess <= 0:
         return first, second
@@ -214,4 +245,4 @@ def _truncate_longest_first(first: list[int], second: list[int] | None, budget: 
         cut_first, cut_second = uneven + even // 2, even - even // 2
     else:
         cut_first, cut_second = even // 2, uneven + even - even // 2
-    return first[:len(first) - cut_first], second[:len(second) - cut_second]
+    return first[:max(len(first) - cut_first, 0)], second[:max(len(second) - cut_second, 0)]

@@ -3,7 +3,7 @@
 Inference runs in batches of similar token counts, each padded to its own longest row, under
 ``torch.inference_mode()``, on the GPU when CUDA has one and otherwise with no more threads
 than the CPUs this process may use.  The ``precision`` setting picks the arithmetic: ``fp32``
-(default; on the CPU its linear layers run oneDNN's matrix products, see :func:`onednn_linears`),
+(default; on the CPU, uncompiled, its linear layers run oneDNN's matrix products: ``onednn.py``),
 ``bf16`` (every weight converted to bf16 once at load time: no per-call casts) or
 ``int8`` (dynamic quantization of the linear layers at load time, CPU only).  The folder keeps
 its fp32 safetensors weights.  ``compile`` runs the model through ``torch.compile``: about a
@@ -12,7 +12,6 @@ minute of compiling on the first batches, then faster batches (see benchmarks/th
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import warnings
@@ -57,10 +56,22 @@ logging.getLogger("transformers.tokenization_python").addFilter(_NoPairTruncatio
 
 
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
-    """Row indices cut into batches of ``batch_size`` after sorting the rows by token count, so
-    that a batch padded to its longest row holds almost no padding."""
-    order = np.argsort(np.asarray(lengths), kind="stable")
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    """Row indices cut into batches after sorting the rows by token count, so that a batch
+    padded to its longest row holds little padding.
+
+    A batch holds at most ``batch_size`` rows and, padded, at most the tokens of ``batch_size``
+    rows of the mean length: the long tail goes in smaller batches instead of padding a full one
+    to its longest row (on the eval policies the last of 25 batches of 32 was 25% padding).
+    """
+    lengths = np.asarray(lengths)
+    order = np.argsort(lengths, kind="stable")
+    budget = batch_size * lengths.mean() if len(lengths) else 0
+    batches, start = [], 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or end - start == batch_size or (end + 1 - start) * lengths[order[end]] > budget:
+            batches.append(order[start:end])
+            start = end
+    return batches
 
 
 def padding_share(lengths: Sequence[int], batches: Sequence[np.ndarray]) -> float:
@@ -111,41 +122,6 @@ def quantize_int8(model):
         from torch.ao.quantization import quantize_dynamic
 
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
-def onednn_linears(model):
-    """Compute ``model``'s fp32 ``nn.Linear`` layers with oneDNN instead of the BLAS (MKL) that
-    PyTorch's CPU build calls; weights, state dict and training are unchanged.
-
-    On a 2-core AMD EPYC (AVX-512), MKL's sgemm ran BERT's products at 212-223 GFLOP/s and
-    oneDNN at 413-464 (``benchmarks/throughput.py`` measures both).  Layers run oneDNN only at
-    inference on the CPU (no autograd, not while compiling or exporting).
-    """
-    import torch
-
-    if not (torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")):
-        return model
-    linear = _onednn_linear_class()
-    for module in model.modules():
-        if type(module) is torch.nn.Linear:
-            module.__class__ = linear
-    return model
-
-
-@functools.cache
-def _onednn_linear_class():
-    import torch
-
-    class OneDnnLinear(torch.nn.Linear):
-        """An ``nn.Linear`` whose inference on fp32 CPU tensors runs oneDNN's matrix product."""
-
-        def forward(self, x):
-            if (x.device.type == "cpu" and x.dtype == torch.float32 and self.weight.dtype == torch.float32
-                    and not torch.is_grad_enabled() and not torch.compiler.is_compiling()):
-                return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, "none", [None], "")
-            return super().forward(x)
-
-    return OneDnnLinear
 
 
 def compile_model(model):
@@ -300,6 +276,8 @@ class TransformerBackend(Trainable):
         if backend.settings.compile:
             model = compile_model(model)
         elif backend.settings.precision == "fp32" and next(model.parameters()).device.type == "cpu":
+            from .onednn import onednn_linears
+
             model = onednn_linears(model)
         backend.model = model
         return backend
