@@ -199,6 +199,7 @@ def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
 
         if kind == "tokenize-fast":
             tokenizer = MecabWordPiece.from_folder(model)
+            assert tokenizer is not None, f"{model} holds no tokenizer that MecabWordPiece reproduces"
         else:
             from transformers import AutoTokenizer
 

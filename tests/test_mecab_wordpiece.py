@@ -56,7 +56,8 @@ def test_pairs_give_the_same_ids_as_transformers(tokenizer_folder, max_length):
 def test_single_texts_give_the_same_ids_as_transformers(tokenizer_folder):
     fast, reference = MecabWordPiece.from_folder(tokenizer_folder), AutoTokenizer.from_pretrained(tokenizer_folder)
     texts = [t for t, _ in seed_pairs()]
-    assert fast(texts, max_length=32)["input_ids"] == reference(texts, truncation=True, max_length=32)["input_ids"]
+    assert fast(texts, truncation=True, max_length=32)["input_ids"] == reference(texts, truncation=True,
+                                                                                   max_length=32)["input_ids"]
     assert fast(texts)["input_ids"] == reference(texts)["input_ids"]
 
 
@@ -72,8 +73,31 @@ def test_other_tokenizers_are_left_to_transformers(tiny_base_model, tmp_path):
     assert MecabWordPiece.from_folder(tmp_path / "missing") is None
 
 
+def test_a_saved_model_max_length_applies_when_no_max_length_is_given(tiny_base_model, tmp_path):
+    for name in ("vocab.txt", "tokenizer_config.json"):
+        (tmp_path / name).write_bytes((tiny_base_model / name).read_bytes())
+    config = json.loads((tmp_path / "tokenizer_config.json").read_text())
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({**config, "model_max_length": 8}))
+    fast, reference = MecabWordPiece.from_folder(tmp_path), AutoTokenizer.from_pretrained(tmp_path)
+    pairs = seed_pairs()[:40]
+    texts, contexts = [t for t, _ in pairs], [c for _, c in pairs]
+    for truncation in ("longest_first", False):
+        ours = fast(texts, contexts, truncation=truncation)["input_ids"]
+        assert ours == reference(texts, contexts, truncation=truncation)["input_ids"]
+        assert (max(map(len, ours)) == 8) == bool(truncation)
+
+
+def test_it_pickles_as_its_settings(tiny_base_model):
+    import pickle
+
+    fast = MecabWordPiece.from_folder(tiny_base_model)
+    copy = pickle.loads(pickle.dumps(fast))
+    assert copy(["個人情報を取得します"], ["目的"], truncation=True, max_length=8) == \
+        fast(["個人情報を取得します"], ["目的"], truncation=True, max_length=8)
+
+
 @pytest.mark.parametrize("setting", [{"split_special_tokens": True}, {"truncation_side": "left"},
-                                     {"padding_side": "left"}, {"model_max_length": 8},
+                                     {"padding_side": "left"},
                                      {"word_tokenizer_type": "basic"}, {"never_split": ["個人情報"]}])
 def test_settings_it_does_not_reproduce_are_left_to_transformers(tiny_base_model, tmp_path, setting):
     for name in ("vocab.txt", "tokenizer_config.json"):
@@ -130,6 +154,6 @@ def test_the_whole_labeled_corpus_gives_the_same_ids_as_transformers():
     records = read_labeled()
     texts, contexts = [r["text"] for r in records], [innermost(r["section"], 2) for r in records]
     folder = BUNDLED / "onnx"
-    ours = MecabWordPiece.from_folder(folder)(texts, contexts, max_length=128)["input_ids"]
+    ours = MecabWordPiece.from_folder(folder)(texts, contexts, truncation=True, max_length=128)["input_ids"]
     theirs = AutoTokenizer.from_pretrained(folder)(texts, contexts, truncation="longest_first", max_length=128)
     assert len(ours) > 5000 and ours == theirs["input_ids"]

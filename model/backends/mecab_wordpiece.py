@@ -8,8 +8,9 @@ configuration jprivacy trains and exports (``word_tokenizer_type="mecab"``,
 truncated ``longest_first``; ``tests/test_mecab_wordpiece.py`` compares the two.  Any other
 tokenizer is loaded with transformers (:func:`load_tokenizer`).
 
-MeCab runs once per text in ``-Owakati`` mode (one C call, no Python object per word), and the
-WordPiece split of each distinct word is cached.
+MeCab runs in ``-Owakati`` mode, once per stretch of text between special tokens (one C call, no
+Python object per word; node by node for the rare text with a NUL), and the WordPiece split of
+each distinct word is cached.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ class MecabWordPiece:
 
     def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str], source: Path,
                  do_lower_case: bool = False, normalize_text: bool = True,
-                 model_input_names: Sequence[str] = ("input_ids", "attention_mask")):
+                 model_input_names: Sequence[str] = ("input_ids", "attention_mask"),
+                 model_max_length: int | None = None):
         import fugashi
 
         self.vocab = vocab
@@ -77,6 +79,7 @@ class MecabWordPiece:
         self.normalize_text = normalize_text
         self.source = source
         self.model_input_names = list(model_input_names)
+        self.model_max_length = model_max_length
         self.unk_id = vocab[specials["unk_token"]]
         self.cls_id, self.sep_id = vocab[specials["cls_token"]], vocab[specials["sep_token"]]
         self.pad_token_id = vocab[specials["pad_token"]]
@@ -106,7 +109,6 @@ class MecabWordPiece:
                 or config.get("word_tokenizer_type") != "mecab"
                 or config.get("split_special_tokens") or config.get("truncation_side", "right") != "right"
                 or config.get("padding_side", "right") != "right"
-                or float(config.get("model_max_length") or 1e30) < 1e6
                 or any((entry or {}).get("single_word")
                        for entry in (config.get("added_tokens_decoder") or {}).values())
                 or config.get("subword_tokenizer_type", "wordpiece") != "wordpiece"
@@ -128,9 +130,16 @@ class MecabWordPiece:
         args = mecab.get("mecab_option") or ""
         if dic_dir:
             args = f'-d "{dic_dir}" -r "{os.path.join(dic_dir, "mecabrc")}" ' + args
+        limit = config.get("model_max_length")
         return cls(vocab, args, specials, folder, bool(config.get("do_lower_case", False)),
                    bool(mecab.get("normalize_text", True)),
-                   config.get("model_input_names", ("input_ids", "attention_mask")))
+                   config.get("model_input_names", ("input_ids", "attention_mask")),
+                   int(limit) if isinstance(limit, (int, float)) and limit < 1e12 else None)
+
+    def __reduce__(self):
+        """Pickled as its settings: MeCab taggers are rebuilt, not copied."""
+        return (type(self), (self.vocab, self._mecab_args, self.specials, self.source, self.do_lower_case,
+                             self.normalize_text, self.model_input_names, self.model_max_length))
 
     # -- ids -------------------------------------------------------------------------------
     def _wordpiece(self, word: str) -> tuple[int, ...]:
@@ -177,16 +186,21 @@ class MecabWordPiece:
             self._nodes = fugashi.GenericTagger(self._mecab_args)
         return [piece for node in self._nodes(text) for piece in node.surface.split()]
 
-    def __call__(self, texts: Sequence[str], pairs: Sequence[str] | None = None, truncation: str = "longest_first",
-                 max_length: int | None = None) -> dict[str, list[list[int]]]:
-        """Ids of ``texts`` (a list), each with its pair when ``pairs`` is given; a ``max_length``
-        of None or 0 truncates nothing, as in transformers."""
-        if truncation not in ("longest_first", True):
+    def __call__(self, texts: Sequence[str], pairs: Sequence[str] | None = None,
+                 truncation: bool | str = False, max_length: int | None = None) -> dict[str, list[list[int]]]:
+        """Ids of ``texts`` (a list), each with its pair when ``pairs`` is given.  With
+        ``truncation`` (``"longest_first"`` or True) they are cut to ``max_length`` tokens (None:
+        the saved ``model_max_length``; 0: not cut), as transformers cuts them."""
+        if truncation not in (False, None, "do_not_truncate", "longest_first", True):
             raise ValueError(f"only longest_first truncation is supported, not {truncation!r}")
         if isinstance(texts, str) or isinstance(pairs, str):
             raise ValueError("texts and pairs are lists of strings, not one string")
         if pairs is not None and len(pairs) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(pairs)} pairs")
+        if truncation in (False, None, "do_not_truncate"):
+            max_length = None
+        elif max_length is None:
+            max_length = self.model_max_length
         out = {key: [] for key in self.model_input_names}
         for k, text in enumerate(texts):
             first = self.encode(text)
