@@ -194,10 +194,11 @@ def worker(kind: str, model: Path, inputs: Path, paths: list[str]) -> dict:
         def run(ts, ss):
             return tagger.predict_proba(ts, ss)
     else:  # tokenization alone, as the batch path does it: transformers' tokenizer or MecabWordPiece
-        from jprivacy.backends.mecab_wordpiece import MecabWordPiece
         from jprivacy.backends.transformer import encode_pairs
 
         if kind == "tokenize-fast":
+            from jprivacy.backends.mecab_wordpiece import MecabWordPiece
+
             tokenizer = MecabWordPiece.from_folder(model)
             assert tokenizer is not None, f"{model} holds no tokenizer that MecabWordPiece reproduces"
         else:

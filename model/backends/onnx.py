@@ -62,13 +62,12 @@ class OnnxBackend(Backend):
         self.settings = settings
         self.folder = folder
         self.session = session
+        self.input_names = {i.name for i in session.get_inputs()}
         self.tokenizer = tokenizer
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
-        names = {i.name for i in self.session.get_inputs()}
-
         def run(batch) -> np.ndarray:
-            feed = {k: np.asarray(v, np.int64) for k, v in batch.items() if k in names}
+            feed = {k: np.asarray(v, np.int64) for k, v in batch.items() if k in self.input_names}
             return expit(self.session.run(None, feed)[0])
 
         contexts = [innermost(s, self.settings.section_levels) for s in sections]
