@@ -1,19 +1,21 @@
 """Throughput of clause tagging on one machine: the naive way, jprivacy's batch path, its speed-ups.
 
-    python benchmarks/throughput.py [--eval ../shared/eval] [--clauses N] [--naive 200]
+    python benchmarks/throughput.py [--eval ../shared/eval] [--clauses N] [--naive 200] [--shape compact]
 
 Inputs are the policy texts under ``EVAL/dev`` and ``EVAL/test`` segmented with jprivacy (their
 labels are never read).  Each configuration runs in a fresh process on the same clauses, so its
 peak memory (max RSS) is its own.  Printed as a markdown table:
 
 1. naive: transformers ``pipeline("text-classification")`` called once per clause, on a sample;
-2. jprivacy's batch path (length-sorted batches, dynamic padding) on the same BERT-base-shaped
-   model with random weights, at fp32 and with bf16 weights (each eager and compiled), int8 dynamic quantization,
-   ONNX Runtime fp32 and ONNX Runtime int8;
+2. jprivacy's batch path (length-sorted batches, dynamic padding) on the same model with random
+   weights (``--shape``: BERT-base, or the compact BERT of the bundled model), at fp32 and with
+   bf16 weights (each eager and compiled), int8 dynamic quantization, ONNX Runtime fp32 and
+   ONNX Runtime int8;
 3. ``jprivacy tag`` with the bundled default model, end to end from the files;
 
 plus MeCab/WordPiece tokenization alone, and the rate of a BERT-sized matrix product with each
-library that can run it (fp32: PyTorch's BLAS, oneDNN, ONNX Runtime; bf16; int8): the fastest of
+library that can run it (fp32: PyTorch's BLAS, oneDNN, ONNX Runtime; bf16; int8), 2,048 tokens by
+the model's width by its feed-forward width: the fastest of
 each arithmetic sets the floor that the "share of its floor" column divides by.  Not run in CI;
 needs the onnx extra.
 """
@@ -33,9 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LENGTH = 128
-# the shape of tohoku-nlp/bert-base-japanese-v3
-BASE_SHAPE = dict(vocab_size=32768, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                  intermediate_size=3072, max_position_embeddings=512)
+SHAPES = {  # BERT shapes with random weights: the shape of tohoku-nlp/bert-base-japanese-v3, and the
+    # bundled model's BERT member (jprivacy pretrain's defaults)
+    "base": dict(vocab_size=32768, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                 intermediate_size=3072, max_position_embeddings=512),
+    "compact": dict(vocab_size=12000, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
+                    intermediate_size=1024, max_position_embeddings=512),
+}
 VARIANTS = [  # (row label, model folder name, how it is run)
     ("naive: transformers pipeline, one clause per call (fp32)", "base", "naive"),
     ("jprivacy batch path, PyTorch fp32", "base", "batch"),
@@ -58,8 +64,8 @@ def load_clauses(eval_dir: Path) -> list[tuple[str, str]]:
             for c in segment(d.text, d.headings)]
 
 
-def build_base_model(folder: Path) -> None:
-    """A jprivacy transformer folder: random BERT-base weights, a corpus MeCab+WordPiece tokenizer."""
+def build_base_model(folder: Path, shape: dict) -> None:
+    """A jprivacy transformer folder: random weights of ``shape``, a corpus MeCab+WordPiece tokenizer."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
@@ -67,25 +73,23 @@ def build_base_model(folder: Path) -> None:
     from jprivacy.model_folder import ModelCard
     from jprivacy.train.pretrain import build_tokenizer, corpus_lines
 
-    tokenizer = build_tokenizer(corpus_lines(), folder, vocab_size=BASE_SHAPE["vocab_size"])
+    tokenizer = build_tokenizer(corpus_lines(), folder, vocab_size=shape["vocab_size"])
     torch.manual_seed(0)
-    config = BertConfig(**BASE_SHAPE, num_labels=len(LABELS), problem_type="multi_label_classification",
+    config = BertConfig(**shape, num_labels=len(LABELS), problem_type="multi_label_classification",
                         pad_token_id=tokenizer.pad_token_id)
     BertForSequenceClassification(config).eval().save_pretrained(folder, safe_serialization=True)
     ModelCard(backend="transformer", labels=list(LABELS), thresholds={n: 0.5 for n in LABELS},
-              settings={"base_model": "random weights, tohoku v3 shape", "max_length": MAX_LENGTH,
+              settings={"base_model": f"random weights, {shape['num_hidden_layers']} layers of "
+                                                      f"{shape['hidden_size']}", "max_length": MAX_LENGTH,
                         "inference_batch_size": 32}).write(folder)
 
 
-def flops_per_clause(tokens: int) -> float:
-    """Multiply-adds x 2 of one BERT-base forward pass over ``tokens`` tokens (no padding)."""
-    h, ffn, layers = BASE_SHAPE["hidden_size"], BASE_SHAPE["intermediate_size"], BASE_SHAPE["num_hidden_layers"]
+def flops_per_clause(tokens: int, shape: dict) -> float:
+    """Multiply-adds x 2 of one forward pass of a BERT of ``shape`` over ``tokens`` tokens (no padding)."""
+    h, ffn, layers = shape["hidden_size"], shape["intermediate_size"], shape["num_hidden_layers"]
     dense = 2 * tokens * (4 * h * h + 2 * h * ffn)        # Q, K, V, output projections and the FFN
     attention = 2 * 2 * tokens * tokens * h               # scores and the weighted sum
     return layers * (dense + attention) + 2 * h * h + 2 * h * 10   # + pooler and classifier
-
-
-PRODUCT = (2048, 768, 3072)  # a BERT-sized matrix product: (rows, inner, columns)
 
 
 def _sustained(step, seconds: float) -> float:
@@ -119,15 +123,15 @@ def _onnx_product(op: str, a, b):
     return lambda: session.run(None, {"A": a})
 
 
-def matmul_rates(seconds: float = 3.0) -> list[tuple[str, str, float]]:
-    """Sustained rate, in G(FL)OP/s, of a BERT-sized product with each library jprivacy can run
-    it on: (arithmetic, library, rate).  The fastest of an arithmetic sets its floor: PyTorch's
+def matmul_rates(product: tuple[int, int, int], seconds: float = 3.0) -> list[tuple[str, str, float]]:
+    """Sustained rate, in G(FL)OP/s, of a (rows × inner) by (inner × columns) ``product`` with each
+    library jprivacy can run it on: (arithmetic, library, rate).  The fastest of an arithmetic sets its floor: PyTorch's
     fp32 ``matmul`` calls the BLAS it was built with (MKL), which on some CPUs is far from what
     oneDNN or ONNX Runtime get out of the same cores."""
     import numpy as np
     import torch
 
-    rows, inner, columns = PRODUCT
+    rows, inner, columns = product
     work = 2 * rows * inner * columns / 1e9
     a, b = torch.randn(rows, inner), torch.randn(inner, columns)
     weight = b.t().contiguous()
@@ -273,6 +277,8 @@ def main() -> None:
     parser.add_argument("--clauses", type=int, default=0, help="random sample of clauses for the batch path "
                                                                 "(default: all)")
     parser.add_argument("--naive", type=int, default=200, help="random sample for the naive pipeline")
+    parser.add_argument("--shape", choices=SHAPES, default="base", help="the model's shape: BERT-base, or the "
+                        "compact BERT of the bundled model")
     parser.add_argument("--worker", choices=["naive", "batch", "tokenize", "tokenize-fast", "tag", "profile"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
@@ -302,31 +308,33 @@ def main() -> None:
         work = Path(tmp)
         (work / "inputs.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
         (work / "naive.json").write_text(json.dumps(naive_sample, ensure_ascii=False), encoding="utf-8")
-        build_base_model(work / "base")
+        shape = SHAPES[args.shape]
+        build_base_model(work / "base", shape)
         for name, runtime, precision, compiled in (
                 ("torch-fp32-compiled", "torch", "fp32", True), ("torch-bf16", "torch", "bf16", False),
                 ("torch-bf16-compiled", "torch", "bf16", True),
                 ("torch-int8", "torch", "int8", False), ("onnx-fp32", "onnx", "fp32", False),
                 ("onnx-int8", "onnx", "int8", False)):
             export_model(work / "base", work / name, runtime, precision, compiled)
-        log("built the random BERT-base model and its exports")
+        log(f"built the random {args.shape} model and its exports")
 
-        from transformers import AutoTokenizer
-        tokenizer = AutoTokenizer.from_pretrained(work / "base")
+        from jprivacy.backends.mecab_wordpiece import load_tokenizer
+        tokenizer = load_tokenizer(work / "base")
         lengths = [len(ids) for ids in encode_pairs([t for t, _ in sample], [s for _, s in sample], tokenizer,
                                                     MAX_LENGTH)["input_ids"]]
-        flops = sum(flops_per_clause(n) for n in lengths) / len(lengths)
+        flops = sum(flops_per_clause(n, shape) for n in lengths) / len(lengths)
         padding = padding_share(lengths, length_sorted_batches(lengths, 32))  # as the batch path cuts them
         log(f"padding: {padding:.1%} of the tokens in batches of at most 32 rows sorted by token count")
-        products = matmul_rates()
+        product = (2048, shape["hidden_size"], shape["intermediate_size"])
+        products = matmul_rates(product)
         rates = {kind: max(rate for k, _, rate in products if k == kind) for kind, _, _ in products}
         log(f"mean {sum(lengths) / len(lengths):.1f} tokens/clause, {flops / 1e9:.2f} GFLOP/clause; "
             f"fastest products: {rates['fp32']:.0f} GFLOP/s fp32, {rates['bf16']:.0f} bf16, {rates['int8']:.0f} "
             f"GOP/s int8")
 
         rows = []
-        for kind, label in (("tokenize", "transformers' BertJapaneseTokenizer (PyTorch models)"),
-                            ("tokenize-fast", "jprivacy's MecabWordPiece (ONNX models)")):
+        for kind, label in (("tokenize", "transformers' BertJapaneseTokenizer"),
+                            ("tokenize-fast", "jprivacy's MecabWordPiece (what the batch path uses)")):
             result = in_subprocess("--worker", kind, "--model", str(work / "base"),
                                    "--inputs", str(work / "inputs.json"))
             rows.append((f"tokenization alone, {label}, 1 process", result["clauses"],
@@ -355,7 +363,8 @@ def main() -> None:
     naive_rate = next(rate for label, _, rate, _ in rows if label.startswith("naive"))
     import onnxruntime
 
-    print(f"\n{len(pairs)} clauses from {len(docs)} folders; mean {sum(lengths) / len(lengths):.1f} tokens per "
+    print(f"\n{args.shape} shape ({shape['num_hidden_layers']} layers of {shape['hidden_size']}, random weights); "
+          f"{len(pairs)} clauses from {len(docs)} folders; mean {sum(lengths) / len(lengths):.1f} tokens per "
           f"clause (max {MAX_LENGTH}); {cpu_name()}, {os.cpu_count()} CPUs; torch {torch.__version__} "
           f"({torch.get_num_threads()} threads), ONNX Runtime {onnxruntime.__version__}\n")
     floor = {kind: rate / (flops / 1e9) for kind, rate in rates.items()}
@@ -366,8 +375,8 @@ def main() -> None:
         precision = next((p for p in ("bf16", "fp32", "int8") if p in label), None)
         share = f"{rate / floor[precision]:.1%}" if precision else ""
         print(f"| {label} | {n} | {rate:,.1f} | {relative} | {share} | {peak:,.0f} |")
-    rows_, inner, columns = PRODUCT
-    print(f"\n| {rows_} × {inner} by {inner} × {columns} product | arithmetic | G(FL)OP/s | clauses/s of BERT-base "
+    rows_, inner, columns = product
+    print(f"\n| {rows_} × {inner} by {inner} × {columns} product | arithmetic | G(FL)OP/s | clauses/s of the model "
           f"at that rate ({flops / 1e9:.2f} GFLOP per clause) |\n|---|---|---:|---:|")
     for kind, library, rate in products:
         best = " (floor)" if rate == rates[kind] else ""

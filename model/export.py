@@ -139,8 +139,9 @@ class _Logits(torch.nn.Module):
 
 def onnx_export(model, tokenizer, path: Path) -> None:
     """Export ``model`` to ``path`` with ``torch.onnx.export(dynamo=True)``; batch and length are dynamic."""
-    sample = tokenizer(["当社は、お客様の氏名、住所及びメールアドレスを取得します。", "Cookieを使用します。"],
-                       ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
+    encoded = encode_pairs(["当社は、お客様の氏名、住所及びメールアドレスを取得します。", "Cookieを使用します。"],
+                           ["取得する情報", "Cookie"], tokenizer, 64)
+    sample = {k: torch.from_numpy(np.asarray(v, np.int64)) for k, v in tokenizer.pad(encoded, return_tensors="np").items()}
     names = list(sample.keys())
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=4096)
     wrapper = _Logits(model.eval(), names).eval()

@@ -31,7 +31,9 @@ def linear_model(tmp_path_factory, small_corpus):
 
 @pytest.fixture(scope="session")
 def tiny_base_model(tmp_path_factory):
-    """A 2-layer BERT with a real BertJapaneseTokenizer (fugashi + unidic-lite) and a corpus vocabulary."""
+    """A 2-layer BERT with a real BertJapaneseTokenizer (fugashi + unidic-lite) and a corpus vocabulary.
+    Its weights are seeded, so the models fine-tuned from it are the same in every run."""
+    import torch
     from transformers import BertForMaskedLM
 
     from jprivacy.settings import PretrainConfig
@@ -40,6 +42,7 @@ def tiny_base_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = build_tokenizer(corpus_lines()[:3000], folder, vocab_size=1500)
     config = PretrainConfig(hidden_size=32, layers=2, heads=2, intermediate_size=64, max_length=64)
+    torch.manual_seed(0)
     BertForMaskedLM(bert_config(tokenizer, config)).save_pretrained(folder)
     return folder
 

@@ -43,6 +43,20 @@ def test_predictions_survive_a_save_and_load_round_trip(tiny_transformer, tmp_pa
     np.testing.assert_allclose(first, second, atol=1e-6)
 
 
+def test_loaded_model_tokenizes_with_mecab_wordpiece_and_scores_as_with_transformers(tiny_transformer):
+    from transformers import AutoTokenizer
+
+    from jprivacy.backends.mecab_wordpiece import MecabWordPiece
+
+    tagger = jprivacy.load(tiny_transformer)
+    assert isinstance(tagger.backend.tokenizer, MecabWordPiece)
+    texts = [*TEXTS, "個人情報" * 100, "", "[SEP]Cookie[MASK]を使います。"]
+    sections = ["取得する情報", "Cookie", "利用目的 > " * 50, "", "外部送信"]
+    fast = tagger.predict_proba(texts, sections)
+    tagger.backend.tokenizer = AutoTokenizer.from_pretrained(tiny_transformer)
+    np.testing.assert_array_equal(fast, tagger.predict_proba(texts, sections))
+
+
 def test_batched_predictions_do_not_depend_on_batch_order(tiny_transformer):
     tagger = jprivacy.load(tiny_transformer)
     texts = [t * k for k in (1, 3, 2) for t in TEXTS]
@@ -196,7 +210,7 @@ def test_cpu_fp32_inference_runs_onednn_and_changes_neither_scores_nor_weights(t
 
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from jprivacy.backends.onednn import OneDnnLinear, onednn_linears
 
@@ -206,7 +220,8 @@ def test_cpu_fp32_inference_runs_onednn_and_changes_neither_scores_nor_weights(t
     linears = [m for m in tagger.backend.model.modules() if isinstance(m, torch.nn.Linear)]
     assert linears and all(type(m) is OneDnnLinear for m in linears)
     reference = AutoModelForSequenceClassification.from_pretrained(tiny_transformer).eval()
-    batch = tagger.backend.tokenizer(TEXTS, ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
+    tokenizer = AutoTokenizer.from_pretrained(tiny_transformer)
+    batch = tokenizer(TEXTS, ["取得する情報", "Cookie"], padding=True, return_tensors="pt")
     with torch.inference_mode():
         np.testing.assert_allclose(tagger.backend.model(**batch).logits, reference(**batch).logits, atol=1e-5)
         with torch.autocast("cpu", dtype=torch.bfloat16):  # autocast is left to nn.Linear

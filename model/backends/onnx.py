@@ -72,7 +72,7 @@ class OnnxBackend(Backend):
 
         contexts = [innermost(s, self.settings.section_levels) for s in sections]
         return batched_probabilities(texts, contexts, self.tokenizer, self.settings.max_length,
-                                     self.settings.inference_batch_size, len(LABELS), run, return_tensors="np")
+                                     self.settings.inference_batch_size, len(LABELS), run)
 
     def save(self, folder: Path) -> dict:
         shutil.copyfile(self.folder / MODEL_FILE, folder / MODEL_FILE)

@@ -96,20 +96,19 @@ def encode_pairs(texts: Sequence[str], sections: Sequence[str], tokenizer, max_l
 
 
 def batched_probabilities(texts: Sequence[str], sections: Sequence[str], tokenizer, max_length: int,
-                          batch_size: int, n_labels: int, run: Callable[[dict], np.ndarray],
-                          return_tensors: str = "pt") -> np.ndarray:
+                          batch_size: int, n_labels: int, run: Callable[[dict], np.ndarray]) -> np.ndarray:
     """Probabilities for (clause, section) pairs, computed in batches of similar token counts.
 
     All pairs are tokenized first (MeCab + WordPiece is a few percent of a BERT's time, so a
     helper thread measurably gained nothing on two cores); batches are then formed by token
-    count and padded to their own longest row.  ``run`` maps one padded batch to a
-    (batch x n_labels) array; rows come back in input order.
+    count and padded to their own longest row.  ``run`` maps one padded batch (int64 numpy
+    arrays by input name) to a (batch x n_labels) array; rows come back in input order.
     """
     out = np.zeros((len(texts), n_labels), np.float32)
     encoded = encode_pairs(texts, sections, tokenizer, max_length)
     for rows in length_sorted_batches([len(ids) for ids in encoded["input_ids"]], batch_size):
         batch = tokenizer.pad({key: [values[r] for r in rows] for key, values in encoded.items()},
-                              return_tensors=return_tensors)
+                              return_tensors="np")
         out[rows] = run(batch)
     return out
 
@@ -251,7 +250,7 @@ class TransformerBackend(Trainable):
         device = next(self.model.parameters()).device
 
         def run(batch) -> np.ndarray:
-            logits = self.model(**batch.to(device)).logits
+            logits = self.model(**{k: torch.from_numpy(v).to(device) for k, v in batch.items()}).logits
             return torch.sigmoid(logits.float()).cpu().numpy()
 
         with torch.inference_mode():
@@ -266,12 +265,14 @@ class TransformerBackend(Trainable):
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "TransformerBackend":
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModelForSequenceClassification
+
+        from .mecab_wordpiece import load_tokenizer
 
         backend = cls()
         backend.settings = TransformerSettings.from_card(settings)
         limit_torch_threads()
-        backend.tokenizer = AutoTokenizer.from_pretrained(folder)
+        backend.tokenizer = load_tokenizer(folder)
         model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
         if backend.settings.precision == "int8":
             model = quantize_int8(model)
