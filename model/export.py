@@ -168,11 +168,16 @@ CALIBRATION_CLAUSES = 512
 
 
 def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend) -> dict:
-    """ONNX Runtime static int8 quantization of the matrix products: int8 weights, and activation
-    ranges calibrated once on ``CALIBRATION_CLAUSES`` clauses of the corpus's train split
-    (``backend`` tokenizes them as inference does).  Every clause then gets the same scores
-    whatever batch it is in.  Returns what the calibration read: clauses by origin (the wild
-    ones only where their texts are present)."""
+    """ONNX Runtime static int8 quantization of the products with a weight matrix: int8 weights
+    with a scale per output channel, and activation ranges calibrated once on
+    ``CALIBRATION_CLAUSES`` clauses of the corpus's train split (``backend`` tokenizes them as
+    inference does).  Every clause then gets the same scores whatever batch it is in.  The
+    attention products (activations by activations) stay in float: quantizing them and using
+    one scale per weight matrix moved 9 of the 951 dev clauses' label sets of the compact BERT
+    of ``model/bundled`` (99.05% agreement), against 1 (99.89%) this way, at the same speed.
+    Returns what the calibration read: clauses by origin (the wild ones only where their texts
+    are present)."""
+    import onnx
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     from .data import contexts, load_frame
@@ -197,9 +202,12 @@ def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBa
             return next(self.rest, None)
 
     with _quantizable(source, target) as cleaned:
+        graph = onnx.load(str(cleaned)).graph
+        weights = {tensor.name for tensor in graph.initializer}
+        attention = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] not in weights]
         quantize_static(str(cleaned), str(target), Batches(), quant_format=QuantFormat.QOperator,
                         op_types_to_quantize=["MatMul"], activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8)
+                        weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=attention)
     return {"clauses": len(sample), "split": "train",
             "origins": {str(k): int(v) for k, v in sample["origin"].value_counts().sort_index().items()}}
 

@@ -57,6 +57,14 @@ def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transforme
     together = static.predict_proba(texts, sections)[:20]
     alone = np.concatenate([static.predict_proba(texts[i:i + 1], sections[i:i + 1]) for i in range(20)])
     np.testing.assert_array_equal(together, alone)
+    # weight products in int8 with a scale per output channel; the attention products stay float
+    import onnx
+    graph = onnx.load(str(static.backend.folder / "model.onnx")).graph
+    shapes = {tensor.name: list(tensor.dims) for tensor in graph.initializer}
+    quantized = [node for node in graph.node if node.op_type == "QLinearMatMul"]
+    assert quantized and all(len(shapes[node.input[4]]) == 1 and shapes[node.input[4]][0] > 1 for node in quantized)
+    float_products = [node for node in graph.node if node.op_type == "MatMul"]
+    assert float_products and all(node.input[1] not in shapes for node in float_products)
 
 
 def test_a_damaged_onnx_file_is_one_line_and_exit_2(onnx_int8, tmp_path, capsys):
