@@ -141,7 +141,9 @@ def onnx_export(model, tokenizer, path: Path) -> None:
     """Export ``model`` to ``path`` with ``torch.onnx.export(dynamo=True)``; batch and length are dynamic."""
     encoded = encode_pairs(["当社は、お客様の氏名、住所及びメールアドレスを取得します。", "Cookieを使用します。"],
                            ["取得する情報", "Cookie"], tokenizer, 64)
-    sample = {k: torch.from_numpy(np.asarray(v, np.int64)) for k, v in tokenizer.pad(encoded, return_tensors="np").items()}
+    device = next(model.parameters()).device
+    sample = {k: torch.from_numpy(np.asarray(v, np.int64)).to(device)
+              for k, v in tokenizer.pad(encoded, return_tensors="np").items()}
     names = list(sample.keys())
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=4096)
     wrapper = _Logits(model.eval(), names).eval()

@@ -64,7 +64,10 @@ def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transforme
     quantized = [node for node in graph.node if node.op_type == "QLinearMatMul"]
     assert quantized and all(len(shapes[node.input[4]]) == 1 and shapes[node.input[4]][0] > 1 for node in quantized)
     float_products = [node for node in graph.node if node.op_type == "MatMul"]
-    assert float_products and all(node.input[1] not in shapes for node in float_products)
+    assert all(node.input[1] not in shapes for node in float_products)
+    layers = json.loads((tiny_transformer / "config.json").read_text())["num_hidden_layers"]
+    # per layer: Q, K, V, attention output and the two feed-forward products; scores and weighted sum
+    assert (len(quantized), len(float_products)) == (6 * layers, 2 * layers)
 
 
 def test_a_damaged_onnx_file_is_one_line_and_exit_2(onnx_int8, tmp_path, capsys):

@@ -118,10 +118,18 @@ def test_an_added_single_word_token_is_left_to_transformers(tiny_base_model, tmp
     assert MecabWordPiece.from_folder(tmp_path) is None
 
 
-def test_saving_copies_the_tokenizer_files(tiny_base_model, tmp_path):
-    written = MecabWordPiece.from_folder(tiny_base_model).save_pretrained(tmp_path / "new")
+def test_saving_writes_the_tokenizer_files_it_was_read_from(tiny_base_model, tmp_path):
+    import shutil
+
+    source = tmp_path / "source"
+    shutil.copytree(tiny_base_model, source)
+    fast = MecabWordPiece.from_folder(source)
+    shutil.rmtree(source)  # kept in memory: saving needs neither the folder nor a copy of it
+    written = fast.save_pretrained(tmp_path / "new")
     assert {p.name for p in written} >= {"vocab.txt", "tokenizer_config.json"}
-    assert MecabWordPiece.from_folder(tmp_path / "new") is not None
+    assert all(p.read_bytes() == (tiny_base_model / p.name).read_bytes() for p in written)
+    assert fast.save_pretrained(tmp_path / "new") == written  # into the folder it came from, too
+    assert MecabWordPiece.from_folder(tmp_path / "new")(["個人情報"])["input_ids"] == fast(["個人情報"])["input_ids"]
 
 
 def test_only_numpy_padding_and_longest_first_truncation(tiny_base_model):

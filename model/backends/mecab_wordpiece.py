@@ -2,7 +2,8 @@
 
 An exported (ONNX) model needs nothing from transformers but its tokenizer, and importing
 transformers brings in torch: about 2 s and 200 MB for every process that tags with the default
-model.  :class:`MecabWordPiece` gives the same ids as ``BertJapaneseTokenizer`` for the
+model.  It is also about five times faster than transformers' tokenizer, so PyTorch models
+loaded from a folder use it too.  :class:`MecabWordPiece` gives the same ids as ``BertJapaneseTokenizer`` for the
 configuration jprivacy trains and exports (``word_tokenizer_type="mecab"``,
 ``subword_tokenizer_type="wordpiece"``), for single texts and for (clause, context) pairs
 truncated ``longest_first``; ``tests/test_mecab_wordpiece.py`` compares the two.  Any other
@@ -28,6 +29,7 @@ import numpy as np
 SPECIAL_TOKENS = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 DEFAULT_SPECIALS = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
                     "mask_token": "[MASK]"}
+TOKENIZER_FILES = ("tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 MAX_WORD_CHARS = 100  # longer words become [UNK], as in transformers' WordpieceTokenizer
 
 
@@ -67,7 +69,7 @@ class MecabWordPiece:
     names it, ``token_type_ids``), and ``tok.pad(features, return_tensors="np")``.
     """
 
-    def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str], source: Path,
+    def __init__(self, vocab: dict[str, int], mecab_args: str, specials: dict[str, str], files: dict[str, bytes],
                  do_lower_case: bool = False, normalize_text: bool = True,
                  model_input_names: Sequence[str] = ("input_ids", "attention_mask"),
                  model_max_length: int | None = None):
@@ -77,7 +79,7 @@ class MecabWordPiece:
         self.specials = specials
         self.do_lower_case = do_lower_case
         self.normalize_text = normalize_text
-        self.source = source
+        self.files = files  # the saved tokenizer files it was read from, by name: save_pretrained writes them
         self.model_input_names = list(model_input_names)
         self.model_max_length = model_max_length
         self.unk_id = vocab[specials["unk_token"]]
@@ -97,9 +99,10 @@ class MecabWordPiece:
         ``BertJapaneseTokenizer`` this class reproduces (added tokens, other word splitters...)."""
         folder = Path(folder)
         try:
-            config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
-            lines = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        except (OSError, ValueError):
+            files = {name: (folder / name).read_bytes() for name in TOKENIZER_FILES if (folder / name).is_file()}
+            config = json.loads(files["tokenizer_config.json"].decode("utf-8"))
+            lines = files["vocab.txt"].decode("utf-8").split("\n")
+        except (OSError, KeyError, ValueError):
             return None
         mecab = dict(config.get("mecab_kwargs") or {})
         specials = {name: config.get(name, DEFAULT_SPECIALS[name]) for name in SPECIAL_TOKENS}
@@ -131,14 +134,14 @@ class MecabWordPiece:
         if dic_dir:
             args = f'-d "{dic_dir}" -r "{os.path.join(dic_dir, "mecabrc")}" ' + args
         limit = config.get("model_max_length")
-        return cls(vocab, args, specials, folder, bool(config.get("do_lower_case", False)),
+        return cls(vocab, args, specials, files, bool(config.get("do_lower_case", False)),
                    bool(mecab.get("normalize_text", True)),
                    config.get("model_input_names", ("input_ids", "attention_mask")),
                    int(limit) if isinstance(limit, (int, float)) and limit < 1e12 else None)
 
     def __reduce__(self):
         """Pickled as its settings: MeCab taggers are rebuilt, not copied."""
-        return (type(self), (self.vocab, self._mecab_args, self.specials, self.source, self.do_lower_case,
+        return (type(self), (self.vocab, self._mecab_args, self.specials, self.files, self.do_lower_case,
                              self.normalize_text, self.model_input_names, self.model_max_length))
 
     # -- ids -------------------------------------------------------------------------------
@@ -233,15 +236,13 @@ class MecabWordPiece:
         return padded
 
     def save_pretrained(self, folder: Path) -> list[Path]:
-        """Copy the tokenizer files this one was read from into ``folder`` → the files written."""
+        """Write the tokenizer files this one was read from (kept in memory) into ``folder`` → the
+        files written."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name in ("tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
-            if (self.source / name).is_file() and folder.resolve() != self.source.resolve():
-                (folder / name).write_bytes((self.source / name).read_bytes())
-                written.append(folder / name)
-        return written
+        for name, data in self.files.items():
+            (folder / name).write_bytes(data)
+        return [folder / name for name in self.files]
 
 
 def _truncate_longest_first(first: list[int], second: list[int] | None, budget: int):

@@ -67,8 +67,7 @@ class OnnxBackend(Backend):
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
         def run(batch) -> np.ndarray:
-            feed = {k: np.asarray(v, np.int64) for k, v in batch.items() if k in self.input_names}
-            return expit(self.session.run(None, feed)[0])
+            return expit(self.session.run(None, {k: v for k, v in batch.items() if k in self.input_names})[0])
 
         contexts = [innermost(s, self.settings.section_levels) for s in sections]
         return batched_probabilities(texts, contexts, self.tokenizer, self.settings.max_length,

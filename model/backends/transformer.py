@@ -107,9 +107,9 @@ def batched_probabilities(texts: Sequence[str], sections: Sequence[str], tokeniz
     out = np.zeros((len(texts), n_labels), np.float32)
     encoded = encode_pairs(texts, sections, tokenizer, max_length)
     for rows in length_sorted_batches([len(ids) for ids in encoded["input_ids"]], batch_size):
-        batch = tokenizer.pad({key: [values[r] for r in rows] for key, values in encoded.items()},
-                              return_tensors="np")
-        out[rows] = run(batch)
+        padded = tokenizer.pad({key: [values[r] for r in rows] for key, values in encoded.items()},
+                               return_tensors="np")
+        out[rows] = run({key: np.asarray(values, np.int64) for key, values in padded.items()})
     return out
 
 
