@@ -95,6 +95,12 @@ def encode_pairs(texts: Sequence[str], sections: Sequence[str], tokenizer, max_l
                      max_length=max_length)
 
 
+def pad_batch(tokenizer, features: dict) -> dict[str, np.ndarray]:
+    """Rows of :func:`encode_pairs` output padded to the longest one: int64 arrays by input name,
+    as PyTorch and ONNX Runtime both take them."""
+    return {key: np.asarray(values, np.int64) for key, values in tokenizer.pad(features, return_tensors="np").items()}
+
+
 def batched_probabilities(texts: Sequence[str], sections: Sequence[str], tokenizer, max_length: int,
                           batch_size: int, n_labels: int, run: Callable[[dict], np.ndarray]) -> np.ndarray:
     """Probabilities for (clause, section) pairs, computed in batches of similar token counts.
@@ -107,9 +113,7 @@ def batched_probabilities(texts: Sequence[str], sections: Sequence[str], tokeniz
     out = np.zeros((len(texts), n_labels), np.float32)
     encoded = encode_pairs(texts, sections, tokenizer, max_length)
     for rows in length_sorted_batches([len(ids) for ids in encoded["input_ids"]], batch_size):
-        padded = tokenizer.pad({key: [values[r] for r in rows] for key, values in encoded.items()},
-                               return_tensors="np")
-        out[rows] = run({key: np.asarray(values, np.int64) for key, values in padded.items()})
+        out[rows] = run(pad_batch(tokenizer, {key: [values[r] for r in rows] for key, values in encoded.items()}))
     return out
 
 
