@@ -1,7 +1,7 @@
 """Split policy text into clauses: a pure function over the unmodified text.
 
 A clause is one sentence, list item, heading or table row.  Breaks fall at newlines,
-after 。！？ outside brackets, and before list markers at line start or after
+after 。！？ (and ｡ ︒, and ． after kana or kanji) outside brackets, and before list markers at line start or after
 whitespace.  Table rows (cells joined by `` | ``) stay whole.  Pages flattened onto one
 line get their headings separated from the body and their navigation menus split
 into items.  Every clause knows the heading path (``section``) it sits under.
@@ -50,7 +50,10 @@ def innermost(text: str, levels: int) -> str:
 _OPEN, _CLOSE = "「『（【(", "」』）】)"
 _PAIR = dict(zip(_CLOSE, _OPEN))
 _BRACKET = re.compile(f"[{re.escape(_OPEN + _CLOSE)}]")
-_TERMINATORS = "。！？"
+_TERMINATORS = "。！？｡︒"  # the ideographic full stop in its full-width, half-width and vertical forms
+# A full-width full stop ends a sentence only after kana or a kanji that is not a numeral or a
+# particle (「ます．」「等．」), never in 「1．」「一．」「Ａ．Ｂ」「3．14」 or a typo like 「当社は．」.
+_FULLWIDTH_STOP = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff])(?<![一二三四五六七八九十〇百はがをにでとものへや])．(?![0-9０-９])")
 _TRAILING_CLOSERS = "」』）】)\"'”’"
 _N = "0-9０-９"
 # Each alternative is one marker style; the named group tells the style apart.
@@ -146,7 +149,8 @@ def _break_points(line: str, depth: list[int]) -> list[int]:
     i, n = 0, len(line)
     while i < n:
         ch = line[i]
-        if ch in _TERMINATORS and depth[i] == 0 and not (ch == "！" and line[max(0, i - 5):i].lower() == "yahoo"):
+        if depth[i] == 0 and (ch in _TERMINATORS and not (ch == "！" and line[max(0, i - 5):i].lower() == "yahoo")
+                              or ch == "．" and _FULLWIDTH_STOP.match(line, i)):
             j = i + 1
             while j < n and (line[j] in _TERMINATORS or line[j] in _TRAILING_CLOSERS):
                 j += 1
