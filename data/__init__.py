@@ -24,7 +24,7 @@ import pandas as pd
 
 from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_records
-from jprivacy.readers import read_document
+from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import context, segment
 
 DATA_DIR = Path(__file__).parent
@@ -71,6 +71,22 @@ def split_of(docs: list[str], seed: int = SEED) -> dict[str, str]:
     return splits
 
 
+FIRST_WILD_BATCH = 186  # w001-w186; later policies (w187-) are split apart, so no earlier policy moves
+
+
+def wild_splits(docs: list[str], seed: int = SEED) -> dict[str, str]:
+    """Splits of wild policies: each batch of ``../shared/wild`` split by policy on its own."""
+    first = [d for d in docs if int(d[1:]) <= FIRST_WILD_BATCH]
+    return {**split_of(first, seed), **split_of([d for d in docs if d not in set(first)], seed)}
+
+
+def corpus_splits(seed: int = SEED) -> dict[str, str]:
+    """The split of every policy of the corpus (project policies and labeled wild ones), as
+    :func:`load_frame` assigns them."""
+    wild = sorted({r["doc"] for r in read_labeled_file(WILD_LABELS)}) if WILD_LABELS.is_file() else []
+    return {**split_of([p.name for p in policy_files()], seed), **wild_splits(wild, seed)}
+
+
 def read_labeled(folder: Path = LABELED) -> list[dict]:
     return [record for path in sorted(folder.glob("*.jsonl")) for record in read_labeled_file(path)]
 
@@ -109,13 +125,17 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
     by_doc: dict[str, list[dict]] = {}
     for record in read_labeled_file(labels):
         by_doc.setdefault(record["doc"], []).append(record)
-    rows = []
+    rows, missing = [], []
     for doc, records in sorted(by_doc.items()):
         path = folder / f"{doc}.txt"
         if not path.is_file():
-            log(f"{doc}: wild text {path} is missing; its labels are skipped")
+            missing.append(doc)
             continue
-        document = read_document(path)
+        try:
+            document = read_document(path)
+        except ReadError as err:
+            log(f"{doc}: {err.reason}; its labels are skipped")
+            continue
         if sha256(document.text) != records[0]["sha256"]:
             log(f"{doc}: {path} differs from the text its labels were made on (SHA-256); its labels are skipped")
             continue
@@ -126,6 +146,9 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
         rows.extend({"doc": doc, "clause": r["clause"], "start": c.start, "end": c.end, "section": c.section,
                      "lead": c.lead, "text": c.text, "labels": r["labels"], "origin": "wild"}
                     for r, c in zip(records, clauses) if r["labels"] is not None)
+    if missing:  # said once: a folder of other texts would otherwise print a line per policy
+        log(f"{len(missing)} of the {len(by_doc)} labeled wild policies have no text in {folder} "
+            f"(e.g. {missing[0]}.txt); their labels are skipped")
     return rows
 
 
@@ -152,7 +175,7 @@ def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None
     found = pd.DataFrame(read_wild(wild_labels, wild, log) if wild_labels else [], columns=COLUMNS)
     if found.empty:
         return own
-    found["split"] = found["doc"].map(split_of(found["doc"].unique().tolist(), seed))
+    found["split"] = found["doc"].map(wild_splits(found["doc"].unique().tolist(), seed))
     return pd.concat([own, found], ignore_index=True)
 
 
@@ -266,7 +289,11 @@ def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, e
         if not path.is_file():
             problems.append(f"wild {doc}: no text at {path}")
             continue
-        document = read_document(path)
+        try:
+            document = read_document(path)
+        except ReadError as err:
+            problems.append(f"wild {doc}: {err.reason}")
+            continue
         if sha256(document.text) != records[0]["sha256"] or len({r["sha256"] for r in records}) > 1:
             problems.append(f"wild {doc}: SHA-256 of {path} differs from the labels'")
             continue

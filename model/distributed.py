@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
-from .outputs import _PARQUET_SCHEMA as RECORD_SCHEMA
+from .outputs import RECORD_SCHEMA
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .segment import segment
 from .tagger import DEFAULT_BATCH_SIZE, load

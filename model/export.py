@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import secrets
 import shutil
 import warnings
 from dataclasses import replace
@@ -26,7 +25,7 @@ from .backends.ensemble import EnsembleSettings
 from .backends.onnx import MODEL_FILE, OnnxSettings
 from .backends.transformer import TransformerBackend, TransformerSettings, encode_pairs, pad_batch
 from .errors import UsageError
-from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files
+from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files, staged_folder
 from .tagger import load
 
 RUNTIMES = ("onnx", "torch")
@@ -56,14 +55,16 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
     if compile and (runtime != "torch" or precision not in ("fp32", "bf16")):
         raise UsageError("compile applies to the torch runtime at fp32 or bf16 only")
-    if output.exists() and any(output.iterdir()):
+    if card.backend == "ensemble":
+        members = {name: ModelCard.read(source / name) for name in EnsembleSettings.from_dict(card.settings).members}
+        if not any(m.backend == "transformer" for m in members.values()):
+            described = ", ".join(f"{name} ({m.backend}" + (f" {m.settings.get('precision')})" if m.settings.get("precision")
+                                                             else ")") for name, m in members.items())
+            raise UsageError(f"{source}: no member to export, it is exported already: {described}")
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise UsageError(f"{output}: already exists and is not empty")
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    # made by mkdir, not mkdtemp (which makes it private): the umask gives it the permissions of any new folder
-    staging = output.parent / f".{output.name}.{secrets.token_hex(4)}"
-    staging.mkdir()
-    try:
+    with staged_folder(output) as staging:
         origin = str(source.resolve())
         if card.backend == "ensemble":
             settings = _export_members(source, card, staging, runtime, precision, compile)
@@ -78,12 +79,6 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
                            versions={})
         exported.write(staging)
         share_like_other_files(staging)
-        if output.exists():
-            output.rmdir()
-        os.replace(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return output
 
 

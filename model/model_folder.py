@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
+import shutil
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +17,9 @@ from .labels import LABELS
 CARD = "jprivacy.json"
 FORMAT_VERSION = 1
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".bin", ".pt", ".pth", ".ckpt", ".npy_pickle"}
+
+
+_JSON_NAMES = {str: "string", list: "list", dict: "object"}
 
 
 class ModelFolderError(Exception):
@@ -45,12 +51,19 @@ class ModelCard:
         if not path.is_file():
             raise ModelFolderError(f"{folder}: not a jprivacy model folder (no {CARD})")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ModelFolderError(f"{path}: unreadable ({err})") from None
-        version = data.get("format_version")
-        if not isinstance(version, int):
+            data = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM left by an editor is not an error
+        except UnicodeDecodeError as err:
+            raise ModelFolderError(f"{path}: not UTF-8 text (byte {err.start})") from None
+        except json.JSONDecodeError as err:
+            raise ModelFolderError(f"{path}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
+        if not isinstance(data, dict):
+            raise ModelFolderError(f"{path}: must hold a JSON object, not {type(data).__name__}")
+        if "format_version" not in data:
             raise ModelFolderError(f"{path}: missing format_version")
+        version = data["format_version"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ModelFolderError(f"{path}: format_version must be a whole number such as {FORMAT_VERSION}, "
+                                   f"not {json.dumps(version)}")
         if version > FORMAT_VERSION:
             raise ModelFolderError(f"{path}: format version {version} is newer than this jprivacy "
                                    f"understands ({FORMAT_VERSION}); upgrade jprivacy")
@@ -59,6 +72,10 @@ class ModelCard:
         if missing:
             raise ModelFolderError(f"{path}: missing field(s) {', '.join(sorted(missing))}")
         card = cls(**{k: v for k, v in data.items() if k in known})
+        for name, kind in (("backend", str), ("labels", list), ("settings", dict)):
+            if not isinstance(getattr(card, name), kind):
+                raise ModelFolderError(f"{path}: {name} must be a JSON {_JSON_NAMES[kind]}, "
+                                       f"not {json.dumps(getattr(card, name), ensure_ascii=False)}")
         if list(card.labels) != list(LABELS):
             raise ModelFolderError(f"{path}: labels {card.labels} do not match the taxonomy {list(LABELS)}")
         if not isinstance(card.thresholds, dict) or set(card.thresholds) - set(LABELS):
@@ -83,6 +100,39 @@ def check_files(folder: Path, required: tuple[str, ...]) -> None:
     missing = [name for name in required if not (folder / name).is_file()]
     if missing:
         raise ModelFolderError(f"{folder}: missing file(s) {', '.join(missing)}")
+
+
+def check_replaceable(output: Path) -> None:
+    """Refuse an output folder that holds files and is not a model folder: replacing it would
+    delete them."""
+    if output.is_dir() and any(output.iterdir()) and not (output / CARD).is_file():
+        raise ModelFolderError(f"{output}: exists, is not empty and is not a jprivacy model folder; "
+                               "name a new or empty folder")
+
+
+@contextmanager
+def staged_folder(output: Path):
+    """Yield a new hidden folder beside ``output`` to write a model into; on success it replaces
+    ``output`` whole (no file of an earlier model stays), on any failure or interruption it is
+    removed.  ``output`` must pass :func:`check_replaceable`."""
+    output = Path(output)
+    check_replaceable(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # made by mkdir, not mkdtemp (which makes it private): the umask gives it the permissions of any new folder
+    staging = output.parent / f".{output.name}.{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        yield staging
+        if output.exists():
+            old = output.parent / f".{output.name}.old.{secrets.token_hex(4)}"
+            os.replace(output, old)
+            os.replace(staging, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def share_like_other_files(folder: Path) -> None:

@@ -22,7 +22,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 try:
     import fcntl
@@ -36,7 +36,7 @@ from .errors import UsageError
 from .labels import LABELS
 from .readers import LONE_SURROGATE, ReadError, clean_text
 
-FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
 class OutputBusyError(Exception):
@@ -89,9 +89,14 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
             if isinstance(value, ReadError):
                 raise UsageError(str(value))
             yield value
+    elif fmt == "json":
+        with open(path, encoding="utf-8") as f:
+            yield from json.load(f)
     elif fmt == "csv":
-        with open(path, encoding="utf-8", newline="") as f:
+        with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f):
+                row = {k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(CSV_FORMULA_START)
+                       else v for k, v in row.items()}
                 for key in ("clause", "start", "end"):
                     if key in row:
                         row[key] = int(row[key])
@@ -141,33 +146,74 @@ def _csv_row(record: dict) -> dict:
     return row
 
 
-_PARQUET_SCHEMA = pa.schema([
-    ("doc", pa.string()), ("clause", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
-    ("section", pa.string()), ("text", pa.string()), ("labels", pa.list_(pa.string())),
-    ("scores", pa.struct([(name, pa.float32()) for name in LABELS])),
-])
+# Types of the fields jprivacy writes; a pass-through field takes the type its values have.
+# Scores are float64, so a score reads back as the number JSON Lines shows (0.0008, not 0.0007999…).
+_KNOWN_TYPES = {"doc": pa.string(), "clause": pa.int64(), "start": pa.int64(), "end": pa.int64(),
+                "section": pa.string(), "text": pa.string(), "labels": pa.list_(pa.string()),
+                "scores": pa.struct([(name, pa.float64()) for name in LABELS])}
+RECORD_SCHEMA = pa.schema(list(_KNOWN_TYPES.items()))  # a clause record of ``tag``
+CSV_FORMULA_START = tuple("=+-@\t\r")  # a spreadsheet would run such a cell as a formula
 
 
-def _write_csv(records: Iterable[dict], path: Path, fieldnames: list[str] | None) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = None
-        for record in records:
-            if writer is None:
-                writer = csv.DictWriter(f, fieldnames=fieldnames or list(record), extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow(_csv_row(record))
+def _field_names(records: Iterable[dict]) -> list[str]:
+    """Every field of the records, in the order they first appear."""
+    names: dict[str, None] = {}
+    for record in records:
+        names.update(dict.fromkeys(record))
+    return list(names)
 
 
-def _write_parquet(records: Iterable[dict], path: Path, batch: int) -> None:
-    with pq.ParquetWriter(path, _PARQUET_SCHEMA) as writer:
+def _neutralise(cell):
+    """A CSV cell that a spreadsheet would read as a formula, prefixed with ``'`` (shown as text)."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(CSV_FORMULA_START) else cell
+
+
+def _write_csv(records: Callable[[], Iterable[dict]], path: Path, fieldnames: list[str] | None) -> None:
+    """CSV in UTF-8 with a BOM (Excel on Japanese Windows reads it as UTF-8), a column for every
+    field of any record, formula-like cells neutralised."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fieldnames or _field_names(records()), extrasaction="ignore")
+        writer.writeheader()
+        for record in records():
+            writer.writerow({k: _neutralise(v) for k, v in _csv_row(record).items()})
+
+
+def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
+    """The schema of every field of the records: jprivacy's own fields typed as above, the others
+    with the type their values have (widened over all records: int and float give float)."""
+    schemas, rows = [], []
+    for record in records:
+        rows.append(record)
+        if len(rows) >= batch:
+            schemas.append(pa.Table.from_pylist(rows).schema)
+            rows.clear()
+    if rows:
+        schemas.append(pa.Table.from_pylist(rows).schema)
+    inferred = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
+    return pa.schema([(f.name, _KNOWN_TYPES.get(f.name, f.type if f.type != pa.null() else pa.string()))
+                      for f in inferred])
+
+
+def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int) -> None:
+    schema = _parquet_schema((_without_surrogates(r) for r in records()), batch)
+    with pq.ParquetWriter(path, schema) as writer:
         rows: list[dict] = []
-        for record in records:
+        for record in records():
             rows.append(_without_surrogates(record))
             if len(rows) >= batch:
-                writer.write_table(pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA))
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
                 rows.clear()
         if rows:
-            writer.write_table(pa.Table.from_pylist(rows, schema=_PARQUET_SCHEMA))
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+
+
+def _write_json(records: Callable[[], Iterable[dict]], path: Path) -> None:
+    """One JSON array of the records, streamed (``json.load`` reads it)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("[")
+        for i, record in enumerate(records()):
+            f.write(("," if i else "") + "\n" + to_json(record))
+        f.write("\n]\n")
 
 
 def _keep_finished_documents(partial: Path) -> tuple[set[str], int]:
@@ -211,8 +257,9 @@ class RecordWriter:
         self.parquet_batch = parquet_batch
         self.done_docs: set[str] = set()
         self.count = 0
+        self._own_stdout = False
         if self.path is None:
-            self._stream = sys.stdout
+            self._stream = self._utf8_stdout()
             return
         if self.path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory; name a file", str(self.path))
@@ -228,6 +275,15 @@ class RecordWriter:
         except BaseException:
             self._stream.close()
             raise
+
+    def _utf8_stdout(self):
+        """stdout for JSON Lines: UTF-8 whatever the locale's encoding (cp932, EUC-JP)."""
+        encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding == "utf8" or not hasattr(sys.stdout, "buffer"):
+            return sys.stdout
+        sys.stdout.flush()
+        self._own_stdout = True
+        return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
 
     def _open_locked(self):
         """``OUT.partial`` opened for appending and locked against other runs, and whether it
@@ -279,6 +335,9 @@ class RecordWriter:
         held until ``OUT`` is in place."""
         if self.path is None:
             self._stream.flush()
+            if self._own_stdout:
+                self._stream.detach()  # stdout itself stays open
+                self._own_stdout = False
             return
         try:
             self._stream.flush()
@@ -292,11 +351,16 @@ class RecordWriter:
             os.replace(self.partial, self.path)
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
+        def records():
+            return iter_records(self.partial, "jsonl")
+
         try:
             if self.format == "csv":
-                _write_csv(iter_records(self.partial, "jsonl"), tmp, self.fieldnames)
+                _write_csv(records, tmp, self.fieldnames)
+            elif self.format == "json":
+                _write_json(records, tmp)
             else:
-                _write_parquet(iter_records(self.partial, "jsonl"), tmp, self.parquet_batch)
+                _write_parquet(records, tmp, self.parquet_batch)
         except BaseException as err:
             tmp.unlink(missing_ok=True)
             if isinstance(err, (pa.ArrowException, TypeError, ValueError)):

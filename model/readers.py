@@ -31,15 +31,24 @@ _BINARY_SIGNATURES = {
     b"%PDF": "a PDF", b"PK\x03\x04": "a zip archive", b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image", b"\x1f\x8b": "a gzip archive",
 }
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# UTF-32's BOMs first: UTF-32-LE's begins with UTF-16-LE's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 _JAPANESE_ENCODINGS = ["cp932", "euc_jp", "iso2022_jp", "utf_8"]
+# Legacy encodings tried strictly, in order of preference on a tie: CP932 (Shift_JIS with the NEC
+# and IBM extensions: ①, ㈱, Ⅲ), EUC-JP, and EUC-JIS-2004 (EUC-JP with ① and ㈱ as JIS X 0213 has them).
+_LEGACY_ENCODINGS = ("cp932", "euc_jp", "euc_jis_2004")
+_HIRAGANA = re.compile("[\u3041-\u309f]")
+_HALF_KANA = re.compile("[\uff61-\uff9f]")
 _ISO_2022_JP = re.compile(rb"\x1b\$[@B]|\x1b\$\(D|\x1b\(I")  # switches to JIS X 0208/0212, half-width kana
 _LONE_CR = re.compile(r"\r(?!\n)")
-_DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "head", "object", "embed", "canvas"]
+_DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "svg", "head", "object", "embed", "canvas",
+              "rt", "rp"]  # ruby readings (個人情報<rt>こじんじょうほう</rt>) are not the text
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I)
 _BLOCK_TAGS = ["address", "article", "aside", "blockquote", "caption", "dd", "div", "dl", "dt",
                "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
                "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
-               "ul", "details", "summary"]
+               "ul", "details", "summary", "td", "th"]  # cells outside a <tr> end their line too
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # line breaks, controls, undecodable bytes
 
@@ -92,10 +101,23 @@ def decode(data: bytes, doc: str = "<bytes>") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=_JAPANESE_ENCODINGS).best()
-    if best is None:
+    return _decode_legacy(data, doc)
+
+
+def _decode_legacy(data: bytes, doc: str) -> str:
+    """Bytes in CP932 or EUC-JP: the strict decodings, and of several the one that reads as
+    Japanese — the most hiragana, then the fewest half-width katakana.  (Hiragana in one of the
+    two encodings is half-width katakana or an error in the other; half-width katakana in CP932
+    is a pair of rare kanji in EUC-JP.)"""
+    decoded = []
+    for encoding in _LEGACY_ENCODINGS:
+        try:
+            decoded.append(data.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
         raise ReadError(doc, "undecodable bytes: not UTF-8, Shift_JIS/CP932 or EUC-JP")
-    return str(best)
+    return max(decoded, key=lambda text: (len(_HIRAGANA.findall(text)), -len(_HALF_KANA.findall(text))))
 
 
 _HEADING_MARK = "\ue000"  # a private-use character: not whitespace, never visible
@@ -141,7 +163,7 @@ class _VisibleText:
     def start(self, tag: str, attrib) -> None:
         self._flush()
         tag = tag.lower() if isinstance(tag, str) else ""
-        if self.dropped or tag in _DROP_TAG_SET:
+        if self.dropped or tag in _DROP_TAG_SET or _hidden(attrib):
             self.dropped += 1
             return
         level = _HEADING_LEVELS.get(tag)
@@ -178,6 +200,13 @@ class _VisibleText:
     def close(self) -> str:
         self._flush()
         return "".join(self.out)
+
+
+def _hidden(attrib) -> bool:
+    """An element the page does not show: the ``hidden`` attribute, ``aria-hidden="true"``, or an
+    inline style with ``display: none`` or ``visibility: hidden``."""
+    return bool(attrib) and ("hidden" in attrib or attrib.get("aria-hidden", "").lower() == "true"
+                             or bool(_HIDDEN_STYLE.search(attrib.get("style", ""))))
 
 
 _DROP_TAG_SET = frozenset(_DROP_TAGS)

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
-from safetensors import SafetensorError
 
-from .backends import backend_class
+from .backends.loading import load_backend
 from .frame import ClauseFrame
 from .labels import LABELS
-from .model_folder import ModelCard, ModelFolderError, check_files
+from .model_folder import ModelCard, ModelFolderError
 from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context, iter_segment
 
@@ -50,13 +49,21 @@ class Tagger:
     # -- clauses ---------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str] | None = None) -> np.ndarray:
         """Probabilities (n_texts x n_labels), computed in batches."""
+        if isinstance(texts, str) or isinstance(sections, str):
+            raise TypeError("texts and sections are lists of strings, one per clause, not a single string")
         texts = [clean_text(t) for t in texts]
         sections = [clean_text(s or "") for s in sections] if sections is not None else [""] * len(texts)
         if len(sections) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(sections)} sections")
         parts = [self.backend.predict_proba(texts[i:i + self.batch_size], sections[i:i + self.batch_size])
                  for i in range(0, len(texts), self.batch_size)]
-        return np.vstack(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
+        probs = np.vstack(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
+        if not np.isfinite(probs).all():
+            raise ModelFolderError(f"{self.folder}: the model gives scores that are not numbers (NaN or infinite); "
+                                   "its weights are damaged")
+        # a clause without a letter or digit ("-", "　", an emoji) states nothing: no score, no label
+        probs[[not _WORDY.search(t) for t in texts]] = 0.0
+        return probs
 
     def decide(self, probs: np.ndarray) -> list[list[str]]:
         """Labels whose probability reaches their threshold, in taxonomy order."""
@@ -139,6 +146,9 @@ class Tagger:
         return ClauseFrame(rows, columns=list(RECORD_FIELDS), texts=texts), errors
 
 
+_WORDY = re.compile(r"\w")  # a letter or digit of any script (kana and kanji included)
+
+
 def record_contexts(records: Sequence[dict]) -> list[str]:
     """The classifier's context of each clause record: its ``section`` and ``lead`` when it has them."""
     def text(value) -> str:
@@ -202,6 +212,9 @@ class DocumentCheck:
 
 
 def _documents(inputs) -> Iterator[Document | ReadError]:
+    if isinstance(inputs, (str, bytes, os.PathLike, Document)):
+        raise TypeError(f"expected a list of paths or documents, not a single {type(inputs).__name__}; "
+                        "pass [path] for one")
     paths: list = []
     for item in inputs:
         if isinstance(item, (Document, ReadError)):
@@ -213,8 +226,20 @@ def _documents(inputs) -> Iterator[Document | ReadError]:
     yield from iter_documents(paths)
 
 
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
+def looks_local(model: str) -> bool:
+    """A model name that can only mean a folder on this machine: not ``owner/name``, or a path
+    whose first part exists here (``models/typo`` when ``models/`` is a folder)."""
+    name = str(model)
+    return (not _HUB_ID.fullmatch(name) or name.endswith((".", "-")) or ".." in name
+            or os.path.lexists(name.split("/")[0]))
+
+
 def resolve_folder(model: str | Path | None) -> Path:
-    """A local model folder for ``model``: None → the bundled model; a folder; or a Hub name."""
+    """A local model folder for ``model``: None → the bundled model; a folder; or a Hub name
+    (``owner/name``, never a path that exists in part on disk)."""
     if model is None:
         return BUNDLED
     path = Path(model)
@@ -222,31 +247,20 @@ def resolve_folder(model: str | Path | None) -> Path:
         if not path.is_dir():
             raise ModelFolderError(f"{model}: a model must be a folder, not a file")
         return path
-    if str(model).count("/") != 1 or str(model).startswith((".", "/")):
+    if isinstance(model, os.PathLike) or looks_local(str(model)):
         raise ModelFolderError(f"{model}: no such model folder")
     from huggingface_hub import snapshot_download
     try:
         return Path(snapshot_download(str(model)))
     except Exception as err:  # offline, unknown repo, no access: one clear message
         raise ModelFolderError(
-            f"{model}: not a local folder and it could not be fetched from the Hugging Face Hub "
-            f"({type(err).__name__}); download it where the Hub is reachable and pass the folder") from None
+            f"{model}: no such model folder or Hub model (not a local folder, and it could not be fetched "
+            f"from the Hugging Face Hub: {type(err).__name__}); download it where the Hub is reachable "
+            "and pass the folder") from None
 
 
 def load(model: str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> Tagger:
     """Load a model folder (default: the bundled model) as a :class:`Tagger`."""
     folder = resolve_folder(model)
-    card = ModelCard.read(folder)
-    try:
-        cls = backend_class(card.backend)
-    except ValueError as err:
-        raise ModelFolderError(f"{folder}: {err}") from None
-    check_files(folder, cls.files)
-    try:
-        backend = cls.load(folder, card.settings)
-    except (OSError, ValueError, KeyError, TypeError, SafetensorError) as err:  # a damaged or truncated file
-        raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
-    except ImportError as err:  # an install older than the model's backend
-        raise ModelFolderError(f"{folder}: the {card.backend} backend needs {err.name or err}, which is not "
-                               "installed; reinstall jprivacy (pip install -e .)") from None
+    backend, card = load_backend(folder)
     return Tagger(backend, card, folder, batch_size)

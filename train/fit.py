@@ -12,7 +12,7 @@ from jprivacy.backends import backend_class
 from jprivacy.backends.ensemble import EnsembleBackend
 from jprivacy.data import LABELED, contexts, load_frame
 from jprivacy.labels import LABELS
-from jprivacy.model_folder import ModelCard, share_like_other_files
+from jprivacy.model_folder import ModelCard, check_replaceable, share_like_other_files, staged_folder
 
 from .folds import policy_folds
 from .metrics import label_scores, multi_hot
@@ -170,6 +170,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     """
     if threshold_folds and backend == "ensemble":
         raise ValueError("threshold folds are for single models; an ensemble's members bring their own thresholds")
+    check_replaceable(Path(output))
     frame = load_frame(labeled, wild=wild, log=log)
     check_folds(threshold_folds=threshold_folds,
                 policies=frame[frame.split.isin(["train", "validation"])].doc.nunique())
@@ -203,8 +204,15 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
         metrics["members_test"] = {
             name: label_scores(test[2], (probs >= model.member_thresholds(name)).astype(np.float32))
             for name, probs in zip(model.members, members)}
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    with staged_folder(Path(output)) as folder:
+        card = _save(model, folder, backend, thresholds, base_model, frame, tuned_on, metrics)
+    log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "
+        f"micro-F1 {metrics['test']['micro']['f1']:.3f}, {seconds:.1f}s)")
+    return card
+
+
+def _save(model, output: Path, backend: str, thresholds, base_model, frame, tuned_on: str, metrics: dict) -> ModelCard:
+    """Write the trained model, its card and its README into ``output``."""
     saved_settings = model.save(output)
     card = ModelCard(
         backend=backend, labels=list(LABELS),
@@ -222,6 +230,4 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     card.write(output)
     write_readme(output, card)
     share_like_other_files(output)
-    log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "
-        f"micro-F1 {metrics['test']['micro']['f1']:.3f}, {seconds:.1f}s)")
     return card

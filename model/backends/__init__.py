@@ -6,6 +6,9 @@ from __future__ import annotations
 from .base import Backend, Settings, Trainable
 
 
+BACKEND_NAMES = ("linear", "transformer", "onnx", "ensemble")
+
+
 def backend_class(name: str) -> type[Backend]:
     """The backend class registered under ``name`` ("linear", "transformer", "onnx" or "ensemble")."""
     if name == "linear":
@@ -23,4 +26,4 @@ def backend_class(name: str) -> type[Backend]:
     raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer', 'onnx' or 'ensemble'")
 
 
-__all__ = ["Backend", "Trainable", "Settings", "backend_class"]
+__all__ = ["BACKEND_NAMES", "Backend", "Trainable", "Settings", "backend_class"]

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
+
+
+# the field types whose values are checked when settings are read: int fields take ints, float
+# fields ints or floats, bool fields booleans, str fields strings (None where the type allows it)
+_PLAIN_TYPES = {int: (int,), float: (int, float), bool: (bool,), str: (str,),
+                int | None: (int, type(None)), float | None: (int, float, type(None)),
+                str | None: (str, type(None)), bool | None: (bool, type(None))}
+_PLAIN_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "a string",
+                int | None: "a whole number or null", float | None: "a number or null",
+                str | None: "a string or null", bool | None: "true, false or null"}
 
 
 @dataclasses.dataclass
@@ -25,10 +36,19 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: Mapping):
+        """The settings in ``data``, refused (ValueError naming the key) when a key is not a field
+        or a value is not of its field's plain type (``max_length: "128"``)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"settings must be a JSON object, not {data!r}")
         unknown = [key for key in data if key not in cls.field_names()]
         if unknown:
             raise ValueError(f"unknown setting(s) {', '.join(map(repr, unknown))}; "
                              f"{cls.__name__} takes {', '.join(cls.field_names())}")
+        hints = typing.get_type_hints(cls)
+        for key, value in data.items():
+            expected = _PLAIN_TYPES.get(hints.get(key))
+            if expected and not (isinstance(value, expected) and not (isinstance(value, bool) and bool not in expected)):
+                raise ValueError(f"setting {key} must be {_PLAIN_NAMES[hints[key]]}, not {value!r}")
         return cls(**data)
 
     def to_dict(self) -> dict:

@@ -49,6 +49,8 @@ class EnsembleSettings(Settings):
                              f"for {len(self.members)} members")
         if not all(math.isfinite(w) and w >= 0 for w in self.weights) or sum(self.weights) <= 0:
             raise ValueError(f"member weights must be non-negative with a positive sum, not {self.weights}")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"each member may be listed once, not {self.members}")
         if any(not name or "/" in name or name.startswith(".") for name in self.members):
             raise ValueError(f"member names must be plain folder names, not {self.members}")
         if self.combine not in COMBINATIONS:
@@ -143,13 +145,16 @@ class EnsembleBackend(Trainable):
 
     @classmethod
     def load(cls, folder: Path, settings: dict) -> "EnsembleBackend":
-        from jprivacy.tagger import load
+        from . import BACKEND_NAMES
+        from .loading import load_backend
 
         checked = EnsembleSettings.from_dict(settings)
         ensemble = cls.__new__(cls)  # no new members to build: each is loaded from its folder
         ensemble.members, ensemble.fitted, ensemble.cards, ensemble.settings = {}, set(), {}, checked
         for name in checked.members:
-            tagger = load(Path(folder) / name)
-            ensemble.adopt(name, tagger.backend, tagger.card)
+            backend, card = load_backend(Path(folder) / name)
+            if name in BACKEND_NAMES and card.backend != name:  # folders swapped or overwritten
+                raise ValueError(f"member {name!r} holds a {card.backend} model, not a {name} model")
+            ensemble.adopt(name, backend, card)
         return ensemble
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
@@ -18,6 +19,7 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from ..labels import LABELS
 from ..segment import split_context
 from .base import Settings, Trainable
 
@@ -67,16 +69,22 @@ class LinearBackend(Trainable):
         return {**self.config.to_dict(), "ngram_range": list(self.config.ngram_range)}
 
     def _context(self, contexts):
-        """(heading parts, lead-in parts) of ``context(section, lead)`` strings."""
+        """(heading parts, lead-in parts) of ``context(section, lead)`` strings, NFKC-normalised."""
         sections, leads = [], []
         for c in contexts:
-            section, lead = split_context(c, self.section_levels)
+            section, lead = split_context(unicodedata.normalize("NFKC", c), self.section_levels)
             sections.append(section[-self.max_chars:] or " ")
             leads.append(lead[:self.max_chars] or " ")
         return sections, leads
 
+    def _texts(self, texts):
+        """What the vectorizer reads of each clause: its first characters, NFKC-normalised, so
+        full-width Latin (Ｃｏｏｋｉｅ) and half-width katakana (ｸｯｷｰ) read as their usual forms,
+        in training and tagging alike (the transformer's tokenizer does the same)."""
+        return [unicodedata.normalize("NFKC", t[:self.max_chars]) for t in texts]
+
     def _features(self, texts, contexts):
-        texts = [t[:self.max_chars] for t in texts]
+        texts = self._texts(texts)
         sections, leads = self._context(contexts)
         blocks = [self.text_vec.transform(texts), self.section_weight * self.section_vec.transform(sections)]
         if self.lead_weight:
@@ -86,7 +94,7 @@ class LinearBackend(Trainable):
     def fit(self, texts, sections, y, validation=None):
         self.text_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
         self.section_vec = _vectorizer(self.ngram_range, self.min_df, self.max_features)
-        self.text_vec.fit([t[:self.max_chars] for t in texts])
+        self.text_vec.fit(self._texts(texts))
         context_sections, leads = self._context(sections)
         self.section_vec.fit(context_sections)
         if self.lead_weight:
@@ -134,6 +142,9 @@ class LinearBackend(Trainable):
             vec.idf_ = arrays[f"{key}_idf"]
             setattr(backend, attr, vec)
         backend.coef, backend.intercept = arrays["coef"], arrays["intercept"]
+        n_labels = len(LABELS)
+        if backend.coef.ndim != 2 or backend.coef.shape[0] != n_labels or backend.intercept.shape != (n_labels,):
+            raise ValueError(f"{folder}: the weights score {backend.coef.shape[0]} labels, the taxonomy has {n_labels}")
         n_features = sum(len(vocab[key]) for key in backend._vectorizers())
         if backend.coef.shape[1] != n_features:
             raise ValueError(f"{folder}: coefficients ({backend.coef.shape[1]}) do not match "

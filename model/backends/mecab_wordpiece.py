@@ -93,6 +93,10 @@ class MecabWordPiece:
         self._nodes = None  # a node-by-node tagger, made for the rare text with a NUL in it
         self._word_ids = lru_cache(maxsize=1 << 17)(self._wordpiece)
 
+    def __len__(self) -> int:
+        """The size of the id range the vocabulary uses (as ``len()`` of a transformers tokenizer)."""
+        return max(self.vocab.values()) + 1
+
     @classmethod
     def from_folder(cls, folder: Path) -> "MecabWordPiece | None":
         """The tokenizer saved in ``folder``, or None when it is not a MeCab + WordPiece

@@ -91,4 +91,33 @@ class OnnxBackend(Backend):
                                                    providers=["CPUExecutionProvider"])
         except Exception as err:  # ONNX Runtime's load errors (InvalidProtobuf, Fail) derive from Exception only
             raise ValueError(f"{MODEL_FILE}: {str(err).splitlines()[0]}") from None
-        return cls(checked, folder, session, load_tokenizer(folder))
+        backend = cls(checked, folder, session, load_tokenizer(folder))
+        backend.check_graph()
+        return backend
+
+    def check_graph(self) -> None:
+        """Refuse a graph that does not fit its tokenizer and labels: the last word id must be
+        looked up and the next one refused (the embedding has exactly the vocabulary's rows), and
+        the output must give one score per label.  Two one-token runs."""
+        import onnxruntime
+
+        size = len(self.tokenizer)
+        quiet = onnxruntime.RunOptions()
+        quiet.log_severity_level = 4  # the refused id is expected: no error line on stderr
+
+        def probe(token_id: int) -> np.ndarray:
+            ids = np.array([[token_id]], np.int64)
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+            return self.session.run(None, {k: v for k, v in feed.items() if k in self.input_names}, quiet)[0]
+
+        try:
+            scores = probe(size - 1)
+        except Exception:  # ONNX Runtime's errors derive from Exception only
+            raise ValueError(f"the tokenizer's vocabulary ({size} words) is larger than the graph's embedding") from None
+        if scores.shape != (1, len(LABELS)):
+            raise ValueError(f"the graph gives {scores.shape[-1]} scores per clause, the model has {len(LABELS)} labels")
+        try:
+            probe(size)
+        except Exception:
+            return
+        raise ValueError(f"the tokenizer's vocabulary ({size} words) is smaller than the graph's embedding")

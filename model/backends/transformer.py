@@ -21,6 +21,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..labels import LABELS
 from ..segment import innermost
 from .base import Settings, Trainable
 
@@ -278,6 +279,12 @@ class TransformerBackend(Trainable):
         limit_torch_threads()
         backend.tokenizer = load_tokenizer(folder)
         model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
+        rows = model.get_input_embeddings().num_embeddings
+        if len(backend.tokenizer) != rows:
+            raise ValueError(f"the tokenizer's vocabulary ({len(backend.tokenizer)} words) is not the model's "
+                             f"embedding ({rows} rows)")
+        if model.config.num_labels != len(LABELS):
+            raise ValueError(f"the model scores {model.config.num_labels} labels, the taxonomy has {len(LABELS)}")
         if backend.settings.precision == "int8":
             model = quantize_int8(model)
         else:

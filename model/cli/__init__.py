@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
 
 from jprivacy import __version__
@@ -37,10 +39,16 @@ def main(argv=None) -> int:
     """Run one command; its exit code: 0 done, 1 some inputs failed, 2 a usage error (one line).
     Any other exception is a bug, and shows its traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):  # a cp932 or EUC-JP terminal: escape what it cannot show
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # clean up staging folders and partial files
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
     except FlagsError as err:
         parser.error(str(err))
     except (UsageError, ModelFolderError, OutputBusyError) as err:
@@ -53,3 +61,21 @@ def main(argv=None) -> int:
         resumable = args.command == "tag" and getattr(args, "output", None) not in (None, "-")
         print("interrupted" + ("; rerun with --resume to finish" if resumable else ""), file=sys.stderr)
         return 130
+    except OSError as err:
+        if err.errno not in _WRITE_ERRNOS:
+            raise
+        # stdout itself failed (a full disk, `> /dev/full`): one line, and no second error at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"jprivacy {args.command}: cannot write to stdout ({err.strerror or err})", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _terminate(signum, frame):
+    """SIGTERM (a job scheduler's stop) unwinds like Ctrl-C, so that unfinished outputs are
+    removed or left resumable rather than abandoned."""
+    raise KeyboardInterrupt

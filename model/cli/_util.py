@@ -8,9 +8,12 @@ so that ``jprivacy COMMAND --help`` starts quickly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Iterable
 
 from jprivacy.batch import Progress
 from jprivacy.errors import UsageError
@@ -59,9 +62,48 @@ def check_batch_size(size: int) -> None:
 
 
 def check_file(path: str | None, flag: str) -> None:
-    """Refuse, before any work, an output file (``flag`` names it) that is a folder."""
-    if path not in (None, "-") and Path(path).is_dir():
+    """Refuse, before any work, an output file (``flag`` names it) that is a folder or whose
+    path goes through a file."""
+    if path in (None, "-"):
+        return
+    if Path(path).is_dir():
         raise UsageError(f"{path}: is a directory; name a file for {flag}")
+    blocker = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"{path}: cannot write {flag} there: {blocker} is a file, not a folder")
+
+
+def check_distinct(outputs: dict[str, str | None], inputs: Iterable[str] = ()) -> None:
+    """Refuse, before any work, an output that names an input or another output (writing it
+    would overwrite that file): ``outputs`` maps each output flag to its path."""
+    seen: dict[str, str] = {}
+    for flag, path in outputs.items():
+        if path in (None, "-"):
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"{path}: named by both {seen[key]} and {flag}; give each output its own file")
+        seen[key] = flag
+    for path in inputs:
+        if path not in (None, "-") and os.path.realpath(path) in seen:
+            raise UsageError(f"{path}: is an input and the {seen[os.path.realpath(path)]} output; writing it "
+                             "would overwrite the input")
+
+
+def check_output_folder(path: str | Path, flag: str = "--output") -> None:
+    """Refuse, before any work, an output folder that could not be written at the end (a
+    read-only file system, no permission, a file in the way): probe its nearest existing folder."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: is a file; name a folder for {flag}")
+    nearest = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not nearest.is_dir():
+        raise UsageError(f"{path}: cannot write {flag} there: {nearest} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=nearest):
+            pass
+    except OSError as err:
+        raise UsageError(f"{path}: cannot write {flag} there ({err.strerror or err})") from None
 
 
 def existing_folder(path: str | None) -> Path | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jprivacy.errors import UsageError
 
-from ._util import EXIT_INPUT_ERRORS, EXIT_OK, log
+from ._util import EXIT_INPUT_ERRORS, EXIT_OK, check_output_folder, log
 
 
 def add_parser(sub) -> None:
@@ -42,6 +42,7 @@ def run(args) -> int:
         raise UsageError(f"the ONNX exporter needs {' and '.join(missing)}: pip install -e '.[onnx]'")
     if args.check and not Path(args.check).is_file():
         raise UsageError(f"{args.check}: no such file")
+    check_output_folder(args.output)
     output = export_model(args.model, args.output, args.runtime, precision, args.compile)
     log(f"wrote {output} ({args.runtime}, {precision}{', compiled' if args.compile else ''})")
     if not args.check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jprivacy.errors import UsageError
 
-from ._util import EXIT_OK, WILD, existing_folder, log
+from ._util import EXIT_OK, WILD, check_output_folder, existing_folder, log
 
 
 def add_parser(sub, settings: bool) -> None:
@@ -29,6 +29,7 @@ def run(args) -> int:
 
     extra, wild, init_from = (existing_folder(p) for p in (args.extra_text, args.wild, args.init_from))
     config = PretrainConfig.from_args(args)
+    check_output_folder(args.output)
     if init_from is not None:
         try:
             check_continuable(init_from, config)

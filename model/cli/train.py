@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jprivacy.errors import UsageError
 
-from ._util import EXIT_OK, WILD, FlagsError, existing_folder, log
+from ._util import EXIT_OK, WILD, FlagsError, check_output_folder, existing_folder, log
 
 
 def add_parser(sub, settings: bool) -> None:
@@ -63,8 +63,8 @@ def run(args) -> int:
         check_folds(args.kfold, args.threshold_folds)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
-        raise UsageError(f"{args.output}: is a file; --output names the model folder to write")
+    if args.output:
+        check_output_folder(args.output)
     given = [flag for flag, value in (("--transformer-model", args.transformer_model),
                                       ("--linear-model", args.linear_model), ("--weights", args.weights),
                                       ("--combine", args.combine != "mean")) if value]

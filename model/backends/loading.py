@@ -1,0 +1,33 @@
+"""Load a model folder's backend: the one loader, used by :func:`jprivacy.load` and by the
+ensemble for each of its members."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safetensors import SafetensorError
+
+from ..model_folder import ModelCard, ModelFolderError, check_files
+from . import Backend, backend_class
+
+
+def load_backend(folder: Path) -> tuple[Backend, ModelCard]:
+    """The backend saved in ``folder`` and its card; :class:`ModelFolderError` (one line) for a
+    folder that cannot be used: no card, an unknown backend, a pickle, a missing, damaged or
+    mismatched file (weights for another number of labels, a vocabulary that is not the graph's)."""
+    card = ModelCard.read(folder)
+    try:
+        cls = backend_class(card.backend)
+    except ValueError as err:
+        raise ModelFolderError(f"{folder}: {err}") from None
+    check_files(folder, cls.files)
+    try:
+        backend = cls.load(folder, card.settings)
+    except ModelFolderError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, SafetensorError) as err:  # damaged or mismatched files
+        raise ModelFolderError(f"{folder}: cannot load {card.backend} backend ({err})") from None
+    except ImportError as err:  # an install older than the model's backend
+        raise ModelFolderError(f"{folder}: the {card.backend} backend needs {err.name or err}, which is not "
+                               "installed; reinstall jprivacy (pip install -e .)") from None
+    return backend, card
