@@ -27,7 +27,7 @@ from jprivacy.outputs import iter_records
 from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import context, segment
 
-DATA_DIR = Path(__file__).parent
+DATA_DIR = Path(__file__).resolve().parent  # the checkout's data/, also under a strict editable install
 POLICIES = DATA_DIR / "policies"
 LABELED = DATA_DIR / "labeled"
 WILD_LABELS = DATA_DIR / "wild" / "labels.jsonl"
@@ -284,10 +284,11 @@ def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, e
         return problems
     eval_text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(eval_dir).rglob("*.txt"))) \
         if eval_dir is not None and Path(eval_dir).is_dir() else ""
+    missing: list[str] = []
     for doc, records in sorted(by_doc.items()):
         path = folder / f"{doc}.txt"
         if not path.is_file():
-            problems.append(f"wild {doc}: no text at {path}")
+            missing.append(doc)
             continue
         try:
             document = read_document(path)
@@ -307,4 +308,7 @@ def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, e
                 problems.append(f"{where}: offsets {record['start']}-{record['end']} != {clause.start}-{clause.end}")
             elif record["labels"] is not None and len(clause.text) >= 20 and clause.text in eval_text:
                 problems.append(f"{where}: text also appears in {eval_dir}")
+    if missing:  # one line: a folder of other texts would otherwise give one per policy
+        problems.append(f"wild: {len(missing)} of the {len(by_doc)} labeled policies have no text in {folder} "
+                        f"(e.g. {missing[0]}.txt)")
     return problems

@@ -32,7 +32,8 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from jprivacy.errors import UsageError
-from jprivacy.fields import ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, name_key, normalise_text, value_problem
+from jprivacy.fields import (ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, name_key, normalise_text, normalise_value,
+                             value_problem)
 from jprivacy.outputs import iter_records
 from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import segment
@@ -83,7 +84,7 @@ def import_quotes(quotes: Iterable[dict], wild: str | Path | None = None,
             if at < 0:
                 raise UsageError(f"{doc} clause {r['clause']}: quote not found")
         record = {"doc": doc, "clause": r["clause"], "field": r["field"], "start": clause.start + at,
-                  "end": clause.start + at + len(r["quote"]), "value": r.get("value")}
+                  "end": clause.start + at + len(r["quote"]), "value": normalise_value(r["field"], r.get("value"))}
         if r["field"] in ENTRY_FIELDS:
             record["entry"] = r["entry"]
         record["sha256"] = sha256(text)

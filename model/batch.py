@@ -14,10 +14,9 @@ per-document counts of :func:`tag_files` into text.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .labels import LABELS
 from .outputs import RecordWriter
@@ -146,19 +145,6 @@ def classify_records(tagger: Tagger, lines: Iterable[tuple[str, object]], writer
     return errors
 
 
-def own_report_files(output: str | Path) -> Callable[[str], bool]:
-    """Whether a path is one of the files a report to ``output`` writes (the file, or a page in
-    the folder named after it), so that a report written into its input folder is not read
-    as a policy the next time."""
-    out = Path(os.path.realpath(output))
-    pages = out.with_suffix("")
-
-    def own(path: str) -> bool:
-        real = Path(os.path.realpath(path))
-        return real == out or real.parent == pages
-    return own
-
-
 def report_files(tagger: Tagger, paths: Iterable[str | Path], output: str | Path,
                  progress: Progress = Progress()) -> tuple[dict[str, dict[str, str]], list[ReadError]]:
     """Write the coverage report of every policy in ``paths`` to ``output`` (see
@@ -169,28 +155,30 @@ def report_files(tagger: Tagger, paths: Iterable[str | Path], output: str | Path
     from .report import ReportWriter, coverage
 
     model = f"{tagger.folder} ({tagger.card.backend})"
-    own = own_report_files(output)
-    inputs = [p for p in expand_paths(paths) if isinstance(p, ReadError) or not own(p)]
+    inputs = list(expand_paths(paths))  # pages jprivacy wrote (an earlier report) are not read as policies
     errors: list[ReadError] = []
     writer = ReportWriter(output, many=len(inputs) > 1, model=model)
     progress.start(len(inputs))
-    for item in inputs:
-        progress.advance()
-        document = item if isinstance(item, ReadError) else next(iter_documents([item]))
-        if isinstance(document, ReadError):
-            errors.append(document)
-            continue
-        frame = tagger.tag(document)
-        check = DocumentCheck(document.doc)
-        for text, scores in zip(frame["text"], frame["scores"]):
-            check.add(text, scores)
-        if check.warning():
-            progress.note(check.warning())
-        report = coverage(frame, model)[0]
-        writer.add(report)
-        if report.missing:
-            progress.note(f"{report.doc}: missing {', '.join(report.missing)}")
-    if writer.rows:
-        writer.close(errors)
+    try:
+        for item in inputs:
+            progress.advance()
+            document = item if isinstance(item, ReadError) else next(iter_documents([item]))
+            if isinstance(document, ReadError):
+                errors.append(document)
+                continue
+            frame = tagger.tag(document)
+            check = DocumentCheck(document.doc)
+            for text, scores in zip(frame["text"], frame["scores"]):
+                check.add(text, scores)
+            if check.warning():
+                progress.note(check.warning())
+            report = coverage(frame, model)[0]
+            writer.add(report)
+            if report.missing:
+                progress.note(f"{report.doc}: missing {', '.join(report.missing)}")
+        if writer.rows:
+            writer.close(errors)
+    finally:
+        writer.discard()
     return writer.rows, errors
 

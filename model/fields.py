@@ -18,7 +18,7 @@ import re
 import unicodedata
 
 __all__ = ["FIELDS", "TAXONOMIES", "NAME_FIELDS", "ENTRY_FIELDS", "POLICY_FIELDS", "value_problem",
-           "name_key", "normalise_text"]
+           "name_key", "normalise_text", "normalise_value"]
 
 DATA_TYPES = ("name", "birth_date", "gender", "address", "phone", "email", "account", "payment",
               "transactions", "usage", "ip_address", "device_id", "device_info", "cookie", "location",
@@ -70,6 +70,21 @@ def name_key(text: str) -> str:
     removed, case folded.  ``name_key("Google LLC") == name_key("google")``."""
     key = _LEGAL_FORMS.sub("", normalise_text(text).replace("㈱", "(株)")).casefold()
     return key or normalise_text(text).casefold()
+
+
+_WEEKS = re.compile(r"P(\d+)W")
+
+
+def normalise_value(field: str, value):
+    """A stored value in its one canonical form: weeks as days (``P2W`` → ``P14D``), e-mail
+    addresses lower-cased, phone numbers as digits."""
+    if field == "retention" and isinstance(value, str) and _WEEKS.fullmatch(value):
+        return f"P{int(_WEEKS.fullmatch(value).group(1)) * 7}D"
+    if field == "contacts.emails" and isinstance(value, str):
+        return value.strip().lower()
+    if field == "contacts.phones" and isinstance(value, str):
+        return re.sub(r"\D", "", unicodedata.normalize("NFKC", value))
+    return value
 
 
 def value_problem(field: str, value) -> str | None:

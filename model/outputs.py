@@ -182,13 +182,17 @@ def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
     """The schema of every field of the records: jprivacy's own fields typed as above, the others
     with the type their values have (widened over all records: int and float give float)."""
     schemas, rows = [], []
+
+    def infer():  # a struct array's type holds every key of every row (a table's only the first row's)
+        schemas.append(pa.schema(list(pa.array(rows).type)))
+        rows.clear()
+
     for record in records:
         rows.append(record)
         if len(rows) >= batch:
-            schemas.append(pa.Table.from_pylist(rows).schema)
-            rows.clear()
+            infer()
     if rows:
-        schemas.append(pa.Table.from_pylist(rows).schema)
+        infer()
     inferred = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
     return pa.schema([(f.name, _KNOWN_TYPES.get(f.name, f.type if f.type != pa.null() else pa.string()))
                       for f in inferred])
@@ -250,7 +254,10 @@ class RecordWriter:
     """
 
     def __init__(self, path: str | Path | None, resume: bool = False, fieldnames: list[str] | None = None,
-                 parquet_batch: int = 4096):
+                 parquet_batch: int = 4096, producer: dict | None = None):
+        """``producer`` identifies what makes the records (say, the model): it is kept beside
+        the output (``.OUT.producer.json``), and resuming an output another producer began is
+        refused, so one output never mixes two models' records."""
         self.path = None if path is None or str(path) == "-" else Path(path)
         self.format = output_format(path)
         self.fieldnames = fieldnames
@@ -264,8 +271,12 @@ class RecordWriter:
         if self.path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory; name a file", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and (self.partial.exists() or self.path.exists()):
+            self._check_producer(producer)
         self._stream, existed = self._open_locked()
         try:
+            if producer is not None:
+                atomic_text(self.producer_file, to_json(producer) + "\n")
             if resume and existed:
                 self.done_docs, self.count = _keep_finished_documents(self.partial)
             elif resume and self.path.exists():  # a finished run: keep all of it
@@ -310,6 +321,22 @@ class RecordWriter:
             except FileNotFoundError:
                 pass
             stream.close()
+
+    @property
+    def producer_file(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.producer.json")
+
+    def _check_producer(self, producer: dict | None) -> None:
+        """Refuse to resume an output that another producer began."""
+        if producer is not None and self.producer_file.is_file():
+            try:
+                before = json.loads(self.producer_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                before = None
+            if before != producer:
+                was = before.get("model") if isinstance(before, dict) else "another run"
+                raise UsageError(f"{self.path}: begun with model {was}, not {producer.get('model')}; resume with "
+                                 "the same --model, or run without --resume to start again")
 
     @property
     def partial(self) -> Path:

@@ -238,6 +238,24 @@ def html_to_text(html: str) -> tuple[str, dict[int, int]]:
     return "\n".join(text_lines), headings
 
 
+_GENERATOR = re.compile(r"""<meta\s+name=["']generator["']\s+content=["']jprivacy""", re.I)
+
+
+def is_jprivacy_page(text: str) -> bool:
+    """Whether an HTML page is one jprivacy wrote (its ``<meta name="generator">`` says so)."""
+    return bool(_GENERATOR.search(text[:4096]))
+
+
+def _written_by_jprivacy(path: str) -> bool:
+    """Whether the HTML file at ``path`` is a page jprivacy wrote (a report in its input folder)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return bool(_GENERATOR.search(head.decode("utf-8", "ignore")))
+
+
 def looks_like_html(text: str) -> bool:
     head = text[:2048].lstrip().lower()
     return head.startswith(("<!doctype html", "<html")) or "<body" in head
@@ -252,6 +270,8 @@ def to_document(data: bytes, doc: str, html: bool | None = None) -> Document:
     text = decode(data, doc)
     headings: dict[int, int] = {}
     if html or (html is None and looks_like_html(text)):
+        if is_jprivacy_page(text):
+            raise ReadError(doc, "a page written by jprivacy (report or diff), not a policy")
         text, headings = html_to_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     elif "\r" in text:
         text = _LONE_CR.sub("\n", text)
@@ -314,8 +334,9 @@ def _folder_files(folder: str) -> list[str | ReadError]:
                 continue
             path = os.path.join(top, name)
             try:
-                if stat.S_ISREG(_mode(path, path)):
-                    found.append((path, path))
+                if stat.S_ISREG(_mode(path, path)) and not (
+                        os.path.splitext(name)[1].lower() in HTML_SUFFIXES and _written_by_jprivacy(path)):
+                    found.append((path, path))  # jprivacy's own reports in a folder are not inputs
             except ReadError as err:
                 if not os.path.islink(path):  # a broken or looping link is not a policy file
                     found.append((path, err))

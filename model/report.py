@@ -21,7 +21,10 @@ The HTML is drawn by :mod:`jprivacy.render`.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -236,6 +239,12 @@ def report_format(path: str | Path) -> str:
     raise UsageError(f"{path}: unknown report extension {suffix or '(none)'!r}; use .html or .json")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class ReportWriter:
     """Write policy reports as they are made, each file atomically.
 
@@ -251,7 +260,9 @@ class ReportWriter:
         self.links: dict[str, str] = {}
         self.reports: list[dict] = []
         self.folder = self.path.with_suffix("") if self.kind == "html" and many else None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # pages are written into a hidden folder beside it, which becomes ``folder`` at close:
+        # a run that fails or is stopped leaves no folder of pages without their index
+        self.pages: Path | None = None
 
     def add(self, report: PolicyReport) -> None:
         self.rows[report.doc] = report.statuses()
@@ -260,10 +271,18 @@ class ReportWriter:
         elif self.folder is None:
             atomic_text(self.path, report.to_html())
         else:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.pages is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.pages = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=self.path.parent))
             name = f"{len(self.links):04d}_{re.sub(r'[^0-9A-Za-z_.-]+', '_', Path(report.doc).stem)[:60]}.html"
-            atomic_text(self.folder / name, report.to_html())
+            atomic_text(self.pages / name, report.to_html())
             self.links[report.doc] = f"{self.folder.name}/{name}"
+
+    def discard(self) -> None:
+        """Remove the pages of a run that did not finish."""
+        if self.pages is not None:
+            shutil.rmtree(self.pages, ignore_errors=True)
+            self.pages = None
 
     def close(self, errors: Sequence[ReadError] = ()) -> None:
         summary = _summary(self.rows)
@@ -274,4 +293,9 @@ class ReportWriter:
                 "summary": {"policies": len(summary), "items": summary_counts(summary), "table": self.rows},
                 "errors": [{"doc": e.doc, "error": e.reason} for e in errors]})
         elif self.folder is not None:
+            self.pages.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the umask gives a new folder's
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
+            os.replace(self.pages, self.folder)
+            self.pages = None
             atomic_text(self.path, summary_html(summary, self.links, [str(e) for e in errors], self.model))

@@ -297,6 +297,7 @@ class _Piece(NamedTuple):
     alone: bool        # the piece is its whole line
     separated: bool    # split off as a heading from a flattened body
     style: str | None  # marker style at its start, if any
+    verbatim: bool = False  # a line of a Markdown code block: body text, never a heading or list item
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -311,8 +312,42 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         start = end + 1
 
 
+_FENCE = re.compile(r"\s{0,3}(```|~~~)")
+_FRONT_MATTER_LINE = re.compile(r"\s*$|[\w-]+\s*:|\s+\S|-\s")  # "key: value", indented or "- " lines
+_FRONT_MATTER_LINES = 50
+
+
+def _front_matter_end(text: str) -> int:
+    """How many lines of Markdown front matter (``---`` / ``key: value`` lines / ``---``) open
+    ``text``: 0 when it has none.  Metadata, not policy text: those lines give no clauses."""
+    if not text.startswith("---"):
+        return 0
+    for number, (_, line) in enumerate(_lines(text)):
+        if number == 0:
+            if line.strip() != "---":
+                return 0
+        elif line.strip() in ("---", "..."):
+            return number + 1
+        elif number > _FRONT_MATTER_LINES or not _FRONT_MATTER_LINE.match(line):
+            return 0
+    return 0
+
+
 def _pieces(text: str) -> Iterator[_Piece]:
+    skip = _front_matter_end(text)
+    fence = None  # the fence (``` or ~~~) of the code block we are in
     for number, (offset, line) in enumerate(_lines(text)):
+        if number < skip:
+            continue
+        opening = _FENCE.match(line)
+        if opening and (fence is None or opening.group(1) == fence):
+            fence = opening.group(1) if fence is None else None
+            continue  # the fence lines themselves say nothing
+        if fence is not None:
+            if line.strip():
+                start = len(line) - len(line.lstrip())
+                yield _Piece(offset + start, offset + len(line.rstrip()), number, True, False, None, True)
+            continue
         spans = _line_pieces(line)
         for a, b, separated in spans:
             match = _marker_at(line, a)
@@ -321,7 +356,7 @@ def _pieces(text: str) -> Iterator[_Piece]:
 
 
 def _short_plain(text: str, piece: _Piece) -> bool:
-    return (piece.alone and piece.style is None and len(text) <= 30 and "://" not in text
+    return (piece.alone and piece.style is None and not piece.verbatim and len(text) <= 30 and "://" not in text
             and not any(p in text for p in "。、，:：|") and not text.endswith(_LISTISH_ENDINGS))
 
 
@@ -337,7 +372,9 @@ def _marked_headings(text: str, pieces: Iterable[_Piece], html_headings: Mapping
         following = next(pieces, None)
         t = text[piece.start:piece.end]
         style = None
-        if piece.line in html_headings and piece.alone:
+        if piece.verbatim:
+            pass
+        elif piece.line in html_headings and piece.alone:
             style = f"h{html_headings[piece.line]}"
         elif piece.separated or piece.style in _MD_STYLES or (piece.style == "lenticular" and t.endswith("】")):
             style = piece.style
@@ -391,7 +428,7 @@ def _section_part(heading: str) -> str:
 
 def _is_item(piece: _Piece, text: str) -> bool:
     """A list item, table row or short bare entry: it reads as part of the list its lead-in opens."""
-    return (piece.style is not None or _is_table_row(text)
+    return not piece.verbatim and (piece.style is not None or _is_table_row(text)
             or (len(text) <= _MAX_HEADING and not text.endswith(tuple(_TERMINATORS))))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -13,11 +14,11 @@ import numpy as np
 from .backends.loading import load_backend
 from .frame import ClauseFrame
 from .labels import LABELS
-from .model_folder import ModelCard, ModelFolderError
+from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context, iter_segment
 
-BUNDLED = Path(__file__).parent / "bundled"
+BUNDLED = Path(__file__).resolve().parent / "bundled"  # resolved: a strict editable install links each file
 # clauses per backend call: a transformer backend sorts each call's clauses by token count
 # before batching them, and a larger window pads less (in batches of 32 on the eval policies'
 # 3,204 clauses: 19% of the tokens at 256, 6% at 1,024)
@@ -42,6 +43,12 @@ class Tagger:
         self.batch_size = batch_size
         self.labels: tuple[str, ...] = LABELS
         self.thresholds = np.array([card.thresholds[name] for name in LABELS], np.float32)
+
+    def identity(self) -> dict:
+        """What tells this model from another: its folder and the SHA-256 of its card (which
+        holds its thresholds, settings and training record)."""
+        card = (Path(self.folder) / CARD).read_bytes() if self.folder else b""
+        return {"model": str(self.folder), "card_sha256": hashlib.sha256(card).hexdigest()}
 
     def __repr__(self) -> str:
         return f"Tagger(backend={self.card.backend!r}, folder={str(self.folder)!r})"

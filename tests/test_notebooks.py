@@ -1,5 +1,6 @@
 """The notebooks run top to bottom from a clean kernel, offline, and are stored without outputs."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,5 +47,7 @@ def test_notebook_runs(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SLOW)
 def test_slow_notebook_runs(name):
+    before = set(Path(tempfile.gettempdir()).glob("jprivacy-notebook-*"))
     notebook = run_notebook(name)
     assert len(outputs(notebook, "image/png")) >= 2
+    assert set(Path(tempfile.gettempdir()).glob("jprivacy-notebook-*")) == before, "the notebook removes its folder"

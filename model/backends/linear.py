@@ -49,6 +49,8 @@ class LinearSettings(Settings):
         self.ngram_range = tuple(self.ngram_range)
         if not 1 <= self.ngram_range[0] <= self.ngram_range[1]:
             raise ValueError(f"ngram_range must be (low, high) with 1 <= low <= high, not {self.ngram_range}")
+        if self.section_levels < 0:
+            raise ValueError(f"section levels must be 0 (all) or more, not {self.section_levels}")
 
 
 class LinearBackend(Trainable):

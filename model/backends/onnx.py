@@ -39,6 +39,8 @@ class OnnxSettings(Settings):
     def __post_init__(self):
         if self.precision not in ("fp32", "int8", "int8-static"):
             raise ValueError(f"an onnx model's precision is fp32, int8 or int8-static, not {self.precision!r}")
+        if self.section_levels < 0:
+            raise ValueError(f"section levels must be 0 (all) or more, not {self.section_levels}")
         if self.inference_batch_size < 1 or self.max_length < 1:
             raise ValueError(f"inference batch size and max length must be at least 1, "
                              f"not {self.inference_batch_size} and {self.max_length}")

@@ -28,6 +28,20 @@ from .base import Settings, Trainable
 PRECISIONS = ("fp32", "bf16", "int8")
 
 
+def _quietly(load, *args, **kwargs):
+    """``load(*args, **kwargs)`` without transformers' progress bar for the weights (a model
+    folder's load is a notice-free step of a command); the bar's setting is restored after."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return load(*args, **kwargs)
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
 def cpu_count() -> int:
     """CPUs this process may run on (its affinity mask, not the host's core count)."""
     try:
@@ -278,7 +292,7 @@ class TransformerBackend(Trainable):
         backend.settings = TransformerSettings.from_card(settings)
         limit_torch_threads()
         backend.tokenizer = load_tokenizer(folder)
-        model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True).eval()
+        model = _quietly(AutoModelForSequenceClassification.from_pretrained, folder, use_safetensors=True).eval()
         rows = model.get_input_embeddings().num_embeddings
         if len(backend.tokenizer) != rows:
             raise ValueError(f"the tokenizer's vocabulary ({len(backend.tokenizer)} words) is not the model's "

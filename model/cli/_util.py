@@ -70,7 +70,7 @@ def check_file(path: str | None, flag: str) -> None:
         raise UsageError(f"{path}: is a directory; name a file for {flag}")
     blocker = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise UsageError(f"{path}: cannot write {flag} there: {blocker} is a file, not a folder")
+        raise UsageError(f"{path}: cannot write the output ({blocker} is a file, not a folder)")
 
 
 def check_distinct(outputs: dict[str, str | None], inputs: Iterable[str] = ()) -> None:

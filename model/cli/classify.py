@@ -6,7 +6,8 @@ from pathlib import Path
 
 from jprivacy.errors import UsageError
 
-from ._util import BATCH_SIZE, ERRORS, MODEL, RECORDS, check_batch_size, check_file, log, output_error, report_errors
+from ._util import (BATCH_SIZE, ERRORS, MODEL, RECORDS, check_batch_size, check_distinct, check_file, log,
+                    output_error, report_errors)
 
 
 def add_parser(sub) -> None:
@@ -25,6 +26,7 @@ def run(args) -> int:
     check_batch_size(args.batch_size)
     check_file(args.output, "-o")
     check_file(args.errors, "--errors")
+    check_distinct({"-o": args.output, "--errors": args.errors}, [args.input])
     output_format(args.output)
     tagger = load(args.model, batch_size=args.batch_size)
     if args.input != "-" and not Path(args.input).is_file():

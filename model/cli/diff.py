@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from jprivacy.diff import DEFAULT_THRESHOLD
+from jprivacy.errors import UsageError
 
-from ._util import EXIT_OK, MODEL, check_file, log, output_error, report_errors
+from ._util import EXIT_OK, MODEL, check_distinct, check_file, log, output_error, report_errors
 
 
 def add_parser(sub) -> None:
@@ -12,8 +12,9 @@ def add_parser(sub) -> None:
     parser.add_argument("old", help="the earlier version of the policy (a file, or - for stdin)")
     parser.add_argument("new", help="the later version of the policy (a file, or - for stdin)")
     parser.add_argument("-o", "--output", help="OUT.html or OUT.json (default: a text listing on stdout)")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help="character similarity from which a removed and an added clause count as reworded")
+    parser.add_argument("--threshold", type=float,
+                        help="character similarity from which a removed and an added clause count as reworded "
+                             "(default: jprivacy.diff.DEFAULT_THRESHOLD)")
     parser.set_defaults(run=run)
 
 
@@ -23,8 +24,12 @@ def run(args) -> int:
     from jprivacy.tagger import load
 
     check_file(args.output, "-o")
+    if args.old == args.new == "-":
+        raise UsageError("old and new cannot both be - (stdin holds one document)")
+    check_distinct({"-o": args.output}, [args.old, args.new])
     kind = report_format(args.output) if args.output else None
-    result, errors = diff_files(load(args.model), args.old, args.new, threshold=args.threshold)
+    result, errors = diff_files(load(args.model), args.old, args.new,
+                                **({} if args.threshold is None else {"threshold": args.threshold}))
     if errors:
         return report_errors(errors)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._util import EXIT_OK, MODEL, check_file, output_error
+from ._util import EXIT_OK, MODEL, check_distinct, check_file, output_error
 
 
 def add_parser(sub) -> None:
@@ -21,6 +21,7 @@ def run(args) -> int:
     from jprivacy.train.evaluation import evaluate_records, read_gold, sections_from_policies
 
     check_file(args.json, "--json")
+    check_distinct({"--json": args.json}, [args.file])
     records = read_gold(args.file)  # mistakes in the file are reported before the model loads
     provenance = sections_from_policies(records, Path(args.file).parent)
     tagger = load(args.model)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._util import BATCH_SIZE, MODEL, PATHS, ProgressBar, check_batch_size, check_file, log, output_error, report_errors
+from ._util import (BATCH_SIZE, MODEL, PATHS, ProgressBar, check_batch_size, check_distinct, check_file, log,
+                    output_error, report_errors)
 
 
 def add_parser(sub) -> None:
@@ -20,6 +21,7 @@ def run(args) -> int:
 
     check_batch_size(args.batch_size)
     check_file(args.output, "-o")
+    check_distinct({"-o": args.output}, args.paths)
     report_format(args.output)
     tagger = load(args.model, batch_size=args.batch_size)
     progress = ProgressBar()

@@ -7,8 +7,8 @@ import time
 
 from jprivacy.errors import UsageError
 
-from ._util import (BATCH_SIZE, ERRORS, MODEL, PATHS, RECORDS, ProgressBar, check_batch_size, check_file, log,
-                    output_error, report_errors)
+from ._util import (BATCH_SIZE, ERRORS, MODEL, PATHS, RECORDS, ProgressBar, check_batch_size, check_distinct,
+                    check_file, log, output_error, report_errors)
 
 
 def add_parser(sub) -> None:
@@ -27,6 +27,7 @@ def run(args) -> int:
     check_batch_size(args.batch_size)
     check_file(args.output, "-o")
     check_file(args.errors, "--errors")
+    check_distinct({"-o": args.output, "--errors": args.errors}, args.paths)
     output_format(args.output)
     if args.resume and args.output in (None, "-"):
         raise UsageError("--resume needs -o OUT: a file an earlier run wrote")
@@ -34,7 +35,7 @@ def run(args) -> int:
     started = time.perf_counter()
     progress = ProgressBar()
     try:
-        with RecordWriter(args.output, resume=args.resume) as writer:
+        with RecordWriter(args.output, resume=args.resume, producer=tagger.identity()) as writer:
             try:
                 summary = tag_files(tagger, args.paths, writer, progress)
             finally:
