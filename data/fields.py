@@ -46,12 +46,16 @@ DEFAULT_EVAL = DATA_DIR.parent.parent / "shared" / "eval"
 COLUMNS = ["doc", "clause", "field", "entry", "value", "start", "end", "text", "origin", "split"]
 
 
+def _is_dev(doc: str) -> bool:
+    return doc[:1] == "p" and doc[1:].isdigit()
+
+
 def text_path(doc: str, wild: str | Path | None = None, eval_dir: str | Path | None = None) -> Path:
     """Where the text of ``doc`` is: a wild policy (``w001``), a dev policy (``p001``) or a file of
     ``policies/``."""
     if doc[:1] == "w" and doc[1:].isdigit():
         return wild_texts(wild) / f"{doc}.txt"
-    if doc[:1] == "p" and doc[1:].isdigit():
+    if _is_dev(doc):
         return Path(eval_dir or DEFAULT_EVAL) / "dev" / f"{doc}.txt"
     return POLICIES / doc
 
@@ -66,13 +70,21 @@ def read_records(path: Path) -> list[dict]:
     return list(iter_records(path, "jsonl")) if Path(path).is_file() else []
 
 
+def _eval_text(eval_dir: str | Path | None) -> str:
+    folder = Path(eval_dir or DEFAULT_EVAL)
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))) if folder.is_dir() else ""
+
+
 def import_quotes(quotes: Iterable[dict], wild: str | Path | None = None,
                   eval_dir: str | Path | None = None) -> list[dict]:
     """Standoff records from annotator records ``{doc, clause, field, quote, value[, entry][, nth]}``.
 
     ``doc`` is a wild or dev id, or the stem or name of a file in ``policies/``; the quote must
-    occur in the clause (its ``nth`` occurrence, 1 by default)."""
+    occur in the clause (its ``nth`` occurrence, 1 by default).  A training record whose words
+    (20+ characters: standard names and phrases such as 「Amazon Web Services, Inc.」) also occur
+    in an evaluation text is kept with ``"eval_overlap": true`` and never trained on."""
     names = {p.stem: p.name for p in POLICIES.iterdir()}
+    eval_text = _eval_text(eval_dir)
     out = []
     for r in quotes:
         doc = names.get(r["doc"], r["doc"])
@@ -87,6 +99,8 @@ def import_quotes(quotes: Iterable[dict], wild: str | Path | None = None,
                   "end": clause.start + at + len(r["quote"]), "value": normalise_value(r["field"], r.get("value"))}
         if r["field"] in ENTRY_FIELDS:
             record["entry"] = r["entry"]
+        if not _is_dev(doc) and len(r["quote"]) >= 20 and r["quote"] in eval_text:
+            record["eval_overlap"] = True
         record["sha256"] = sha256(text)
         out.append(record)
     return sorted(out, key=lambda x: (x["doc"], x["start"], x["end"], x["field"], str(x["value"])))
@@ -133,7 +147,7 @@ def final_records(folder: Path = FIELD_DIR) -> list[dict]:
 def load_field_frame(wild: str | Path | None = None, log: Callable[[str], None] = _stderr) -> pd.DataFrame:
     """The field corpus, one row per annotated span: doc, clause, field, entry, value, start, end,
     text, origin (``seed``, ``in-house``, ``wild``) and split (the clause corpus's split of the policy)."""
-    rows = with_text(final_records(), wild=wild, log=log)
+    rows = with_text([r for r in final_records() if not r.get("eval_overlap")], wild=wild, log=log)
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("origin", "split")])
     frame["origin"] = [("wild" if d[:1] == "w" and d[1:].isdigit() else origin_of(d)) for d in frame["doc"]]
     frame["split"] = frame["doc"].map(corpus_splits())
@@ -220,9 +234,7 @@ def validate_fields(records: Iterable[dict], where: str, wild: str | Path | None
     text, hashes, entries of ``transmissions``, and (``check_eval``) annotated words of 20+
     characters that occur in ``eval_dir``."""
     problems: list[str] = []
-    eval_text = ""
-    if check_eval and eval_dir is not None and Path(eval_dir).is_dir():
-        eval_text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(eval_dir).rglob("*.txt")))
+    eval_text = _eval_text(eval_dir) if check_eval and eval_dir is not None else ""
     absent: set[str] = set()
     for r in records:
         at = f"{where} {r.get('doc')} {r.get('field')} {r.get('start')}-{r.get('end')}"
@@ -246,10 +258,11 @@ def validate_fields(records: Iterable[dict], where: str, wild: str | Path | None
         clause = clauses[r["clause"]] if isinstance(r.get("clause"), int) and 0 <= r["clause"] < len(clauses) else None
         if clause is None or not (clause.start <= r["start"] < r["end"] <= clause.end):
             problems.append(f"{at}: offsets are not inside clause {r.get('clause')}")
-        elif eval_text and r["end"] - r["start"] >= 20 and text[r["start"]:r["end"]] in eval_text:
-            problems.append(f"{at}: annotated text also appears in {eval_dir}")
-    # wild texts may be absent (a clone without ../shared/wild: validate_wild says so once)
-    missing = sorted(d for d in absent if not (d[:1] == "w" and not wild_texts(wild).is_dir()))
+        elif (eval_text and not r.get("eval_overlap") and r["end"] - r["start"] >= 20
+              and text[r["start"]:r["end"]] in eval_text):
+            problems.append(f"{at}: annotated text also appears in {eval_dir} (mark it eval_overlap: never trained on)")
+    # wild texts may be absent (a clone without ../shared/wild): validate_wild says so, once
+    missing = sorted(d for d in absent if not (d[:1] == "w" and d[1:].isdigit()))
     if missing:
         problems.append(f"{where}: no text for {len(missing)} annotated policies, e.g. {missing[0]}")
     return problems

@@ -8,7 +8,7 @@ text the labels were made on.  A clause of 20+ characters that also occurs in an
 text keeps ``"labels": null`` and is never trained on.
 
     python -m jprivacy.data.standoff build       # wild/labels.jsonl from the passes and the texts
-    python -m jprivacy.data.standoff agreement   # Cohen's kappa of pass A and pass B, per label
+    python -m jprivacy.data.standoff agreement [--batch first|second]   # Cohen's kappa of A and B, per label
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from jprivacy.labels import LABELS
 from jprivacy.readers import read_document
 from jprivacy.segment import segment
 
-from . import DATA_DIR, WILD_LABELS, sha256, wild_texts
+from . import DATA_DIR, FIRST_WILD_BATCH, WILD_LABELS, sha256, wild_texts
 from .annotation import agreement, read_pass
 
 WILD_ANNOTATION = DATA_DIR / "wild" / "annotation"
@@ -62,14 +62,21 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["build", "agreement"])
     parser.add_argument("--wild", help="folder of the wild policy texts (default: ../shared/wild/policies)")
+    parser.add_argument("--batch", choices=["first", "second"],
+                        help="agreement on one batch of ../shared/wild only (w001-w186 or w187 on)")
     args = parser.parse_args(argv)
     if args.command == "build":
         records = build(args.wild)
         WILD_LABELS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         print(f"wrote {len(records)} clauses of {len({r['doc'] for r in records})} policies to {WILD_LABELS}")
         return
-    a, b = read_pass(WILD_ANNOTATION / "pass_a.jsonl"), read_pass(WILD_ANNOTATION / "pass_b.jsonl")
-    final = read_pass(WILD_ANNOTATION / "adjudicated.jsonl")
+    def batch(labels: dict) -> dict:
+        if args.batch is None:
+            return labels
+        return {k: v for k, v in labels.items() if (int(k[0][1:]) <= FIRST_WILD_BATCH) == (args.batch == "first")}
+
+    a, b = batch(read_pass(WILD_ANNOTATION / "pass_a.jsonl")), batch(read_pass(WILD_ANNOTATION / "pass_b.jsonl"))
+    final = batch(read_pass(WILD_ANNOTATION / "adjudicated.jsonl"))
     print(json.dumps({"pass_a_vs_pass_b": agreement(a, b), "pass_a_vs_adjudicated": agreement(a, final),
                       "pass_b_vs_adjudicated": agreement(b, final)}, indent=2))
 

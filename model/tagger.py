@@ -65,6 +65,8 @@ class Tagger:
         parts = [self.backend.predict_proba(texts[i:i + self.batch_size], sections[i:i + self.batch_size])
                  for i in range(0, len(texts), self.batch_size)]
         probs = np.vstack(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
+        if len(probs) != len(texts):  # records zipped with the scores would drop clauses without a word
+            raise RuntimeError(f"the {self.card.backend} backend scored {len(probs)} of {len(texts)} clauses")
         if not np.isfinite(probs).all():
             raise ModelFolderError(f"{self.folder}: the model gives scores that are not numbers (NaN or infinite); "
                                    "its weights are damaged")
@@ -91,8 +93,6 @@ class Tagger:
     def clause_records(self, clauses: Sequence[tuple[str, int, Clause]]) -> list[dict]:
         """Records (see ``RECORD_FIELDS``) for ``(doc, index, clause)`` triples, classified in context."""
         probs = self.predict_proba([c.text for _, _, c in clauses], [context(c.section, c.lead) for _, _, c in clauses])
-        if len(probs) != len(clauses):  # zip() below would drop clauses without a word
-            raise RuntimeError(f"the {self.card.backend} backend scored {len(probs)} of {len(clauses)} clauses")
         return [{"doc": doc, "clause": index, "start": clause.start, "end": clause.end,
                  "section": clause.section, "text": clause.text, **prediction}
                 for (doc, index, clause), prediction in zip(clauses, self.predictions(probs))]

@@ -57,6 +57,19 @@ class EnsembleSettings(Settings):
             raise ValueError(f"combine must be one of {', '.join(COMBINATIONS)}, not {self.combine!r}")
 
 
+def combine_scores(probabilities: Sequence[np.ndarray], weights: Sequence[float], combine: str = "mean",
+                   thresholds: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """Scores from members' probability matrices (n x labels, in member order): their weighted
+    mean, or for ``log_odds`` the sigmoid of the weighted mean of their log-odds centred on each
+    member's ``thresholds`` (one array per member, in label order)."""
+    weights = np.asarray(weights, np.float64) / np.sum(weights)
+    if combine == "mean":
+        return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
+    centred = [logit(np.clip(np.asarray(p, np.float64), CLIP, 1 - CLIP)) - logit(np.clip(t, CLIP, 1 - CLIP))
+               for p, t in zip(probabilities, thresholds)]
+    return expit(np.tensordot(weights, np.stack(centred), axes=1)).astype(np.float32)
+
+
 class EnsembleBackend(Trainable):
     """Members are backends; ``fit`` fits those that are not fitted yet (one taken from a folder
     trained before, with :meth:`adopt`, is kept as it is)."""
@@ -121,15 +134,9 @@ class EnsembleBackend(Trainable):
 
     def combine(self, probabilities: Sequence[np.ndarray]) -> np.ndarray:
         """The ensemble's scores from the members' probability matrices (n x labels, in member
-        order): their weighted mean, or for ``log_odds`` the sigmoid of the weighted mean of their
-        threshold-centred log-odds (each member's thresholds from its card)."""
-        weights = np.asarray(self.settings.weights, np.float64) / np.sum(self.settings.weights)
-        if self.settings.combine == "mean":
-            return np.tensordot(weights, np.stack(probabilities), axes=1).astype(np.float32)
-        centred = [logit(np.clip(np.asarray(p, np.float64), CLIP, 1 - CLIP))
-                   - logit(np.clip(self.member_thresholds(name), CLIP, 1 - CLIP))
-                   for name, p in zip(self.members, probabilities)]
-        return expit(np.tensordot(weights, np.stack(centred), axes=1)).astype(np.float32)
+        order); see :func:`combine_scores`."""
+        thresholds = [self.member_thresholds(name) for name in self.members] if self.settings.combine == "log_odds" else None
+        return combine_scores(probabilities, self.settings.weights, self.settings.combine, thresholds)
 
     def save(self, folder: Path) -> dict:
         """Each member as a model folder of its own, with its :meth:`member_card`."""

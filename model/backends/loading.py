@@ -11,10 +11,11 @@ from ..model_folder import ModelCard, ModelFolderError, check_files
 from . import Backend, backend_class
 
 
-def load_backend(folder: Path) -> tuple[Backend, ModelCard]:
+def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
     """The backend saved in ``folder`` and its card; :class:`ModelFolderError` (one line) for a
     folder that cannot be used: no card, an unknown backend, a pickle, a missing, damaged or
     mismatched file (weights for another number of labels, a vocabulary that is not the graph's)."""
+    folder = Path(folder)
     card = ModelCard.read(folder)
     try:
         cls = backend_class(card.backend)
