@@ -115,6 +115,10 @@ _PHONE_LABEL = re.compile(
     r"(?:TEL|電話)[ /・,、&]*(?:FAX|ファッ?クス)|(?:FAX|ファッ?クス)[ /・,、&]*(?:TEL|電話)"
     r"|(?P<fax>FAX|ファッ?クス|ファクシミリ)|TEL|電話|携帯|フリーダイ[ヤア]ル|ナビダイヤル", re.IGNORECASE)
 _FAX_AFTER = re.compile(r" ?\( ?(?:FAX|ファッ?クス)", re.IGNORECASE)
+# Where numbers may be: runs of digits and the signs written between them (a run that starts
+# always matches, so each is read once), of a phone number's length.
+_PHONE_RUN = re.compile(r"\+?\(?\d(?:[\d()\-‐‑–—―ー− ]*\d)?")
+_PHONE_RUN_LENGTH = range(10, 41)
 
 
 def phone_digits(text: str) -> str | None:
@@ -122,14 +126,18 @@ def phone_digits(text: str) -> str | None:
     ``"0312345678"``), skipping numbers labelled FAX only and placeholders (03-XXXX-XXXX)."""
     text = _nfkc(text)
     previous_end = 0
-    for match in phonenumbers.PhoneNumberMatcher(text, "JP"):
-        labels = list(_PHONE_LABEL.finditer(text[max(previous_end, match.start - 20): match.start]))
-        previous_end = match.end
-        if (labels and labels[-1].group("fax")) or _FAX_AFTER.match(text, match.end):
+    for run in _PHONE_RUN.finditer(text):
+        if len(run.group()) not in _PHONE_RUN_LENGTH:
             continue
-        if match.number.country_code == 81:
-            national = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL)
-            return re.sub(r"\D", "", national)
+        for match in phonenumbers.PhoneNumberMatcher(run.group(), "JP"):
+            start, end = run.start() + match.start, run.start() + match.end
+            labels = list(_PHONE_LABEL.finditer(text[max(previous_end, start - 20): start]))
+            previous_end = end
+            if (labels and labels[-1].group("fax")) or _FAX_AFTER.match(text, end):
+                continue
+            if match.number.country_code == 81:
+                national = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                return re.sub(r"\D", "", national)
     return None
 
 
@@ -309,7 +317,7 @@ _SELF_REFERENCE = re.compile(rf"(?P<name>{_COMPANY}){_SPACE}*[（(]以下[^)）\
 _LEADING = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY})(?:は|では)[、,\s]", re.MULTILINE)
 _OPERATOR_LABEL = re.compile(
     rf"^{_SPACE}*[【\[]?(?:運営会社|運営者|運営元|運営|事業者|会社名|商号|法人名|社名|団体名|販売業者|提供者"
-    rf"|(?:事業者|法人|会社|運営者)の?名称)[】\]]?(?:{_SPACE}*[:：]\s*|\s+)"
+    rf"|(?:事業者|法人|会社|運営者)の?名称)(?:[】\]]{_SPACE}*|{_SPACE}*[:：]\s*|\s+)"
     rf"(?P<name>[^\n\r。、（(「\t]{{1,80}}?)(?={_SPACE}*(?:$|[\r。、（(「\t]|代表|所在|住所|〒|TEL|電話|FAX|E-?mail|メール))",
     re.MULTILINE)
 _SIGNATURE = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY}){_SPACE}*$", re.MULTILINE)

@@ -259,20 +259,15 @@ def test_address_none(text):
                max_size=60))
 def test_odd_input_never_raises(text):
     for function in FUNCTIONS:
-        assert function(text) in (None, []) or function(text)
-
-
-@pytest.mark.parametrize("text", [
-    "1" * 1_000_000 + "年",
-    "1年" * 500_000,
-    "年" + "１" * 999_999,
-    "十" * 1_000_000,
-    " " * 1_000_000,
-    "株式会社" * 250_000,
-    "アメリ" * 300_000,
-], ids=["digits", "years", "fullwidth", "kanji", "spaces", "company", "katakana"])
-def test_linear_time(text):
-    for function in FUNCTIONS:
-        start = time.perf_counter()
         function(text)
-        assert time.perf_counter() - start < 0.8, function.__name__
+
+
+def test_linear_time():
+    """A megabyte of digits and 年 (and of other runs a pattern could stall on) in well under a second."""
+    texts = ["1" * 999_999 + "年", "1年" * 500_000]
+    texts += [run * (200_000 // len(run)) for run in ("１", "十", " ", "株式会社", "アメリ", "東京都", "a")]
+    for text in texts:
+        for function in FUNCTIONS:
+            start = time.perf_counter()
+            function(text)
+            assert time.perf_counter() - start < 0.5, (function.__name__, text[:5])
