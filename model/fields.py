@@ -68,7 +68,7 @@ def normalise_text(text: str) -> str:
 def name_key(text: str) -> str:
     """The form two names are compared in: NFKC, legal forms (株式会社, Inc., LLC…) and spaces
     removed, case folded.  ``name_key("Google LLC") == name_key("google")``."""
-    key = _LEGAL_FORMS.sub("", normalise_text(text).replace("㈱", "(株)")).casefold()
+    key = normalise_text(_LEGAL_FORMS.sub("", unicodedata.normalize("NFKC", text))).casefold()
     return key or normalise_text(text).casefold()
 
 

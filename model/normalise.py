@@ -314,13 +314,13 @@ _NAME_CHARS = rf"[{_KANJI}\u30A0-\u30FFA-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆.,' ]"
 _COMPANY = (rf"(?:(?:{_PREFIX_FORMS}){_SPACE}?[^\s、。「」『』（()）:：]{{1,40}}?"
             rf"|(?<!{_NAME_CHARS}){_NAME_CHARS}{{0,40}}?(?:{_SUFFIX_FORMS}))")
 _SELF_REFERENCE = re.compile(rf"(?P<name>{_COMPANY}){_SPACE}*[（(]以下[^)）\n]{{0,20}}[当弊本]")
-_LEADING = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY})(?:は|では)[、,\s]", re.MULTILINE)
+_LEADING = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY}){_SPACE}*(?:は|では)[、,\s]", re.MULTILINE)
 _OPERATOR_LABEL = re.compile(
-    rf"^{_SPACE}*[【\[]?(?:運営会社|運営者|運営元|運営|事業者|会社名|商号|法人名|社名|団体名|販売業者|提供者"
-    rf"|(?:事業者|法人|会社|運営者)の?名称)(?:[】\]]{_SPACE}*|{_SPACE}*[:：]\s*|\s+)"
+    rf"^{_SPACE}*[【\[]?(?:(?:運営会社|運営者|運営元|運営|事業者|会社|法人|団体|販売業者|提供者)(?:の?名称|名)?|商号|社名)"
+    rf"(?:[】\]]{_SPACE}*|{_SPACE}*[:：]\s*|\s+)"
     rf"(?P<name>[^\n\r。、（(「\t]{{1,80}}?)(?={_SPACE}*(?:$|[\r。、（(「\t]|代表|所在|住所|〒|TEL|電話|FAX|E-?mail|メール))",
     re.MULTILINE)
-_SIGNATURE = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY}){_SPACE}*$", re.MULTILINE)
+_SIGNATURE = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY}){_SPACE}*(?:$|代表|理事長)", re.MULTILINE)
 
 
 def operator_name(text: str) -> str | None:
