@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,24 +33,22 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     import jprivacy
-    from jprivacy.backends.ensemble import EnsembleBackend
+    from jprivacy.backends.ensemble import combine_scores
     from jprivacy.labels import LABELS
-    from jprivacy.tagger import record_contexts
+    from jprivacy.records import record_contexts
     from jprivacy.train.evaluation import read_gold, sections_from_policies
     from jprivacy.train.metrics import label_scores, multi_hot
 
     gold = read_gold(args.gold)
     print(sections_from_policies(gold, args.gold.parent))
     texts, contexts, y = [r["text"] for r in gold], record_contexts(gold), multi_hot([r["labels"] for r in gold])
-    ensemble = EnsembleBackend(combine="log_odds")
-    for name, folder in (("linear", args.linear), ("transformer", args.transformer)):
-        tagger = jprivacy.load(folder)
-        ensemble.adopt(name, tagger.backend, tagger.card)
-    members = ensemble.member_probabilities(texts, contexts)  # scored once, combined per weight
+    taggers = [jprivacy.load(folder) for folder in (args.linear, args.transformer)]
+    members = [t.predict_proba(texts, contexts) for t in taggers]  # scored once, combined per weight
+    thresholds = [t.thresholds.astype(np.float64) for t in taggers]
     print(f"\n| BERT weight | macro-F1 | micro-F1 | {' | '.join(LABELS)} |\n|---|---:|---:|" + "---:|" * len(LABELS))
     for w in WEIGHTS:
-        ensemble.settings = replace(ensemble.settings, weights=[1 - w, w])
-        scores = label_scores(y, (ensemble.combine(members) >= 0.5).astype(np.float32))
+        combined = combine_scores(members, [1 - w, w], "log_odds", thresholds)
+        scores = label_scores(y, (combined >= 0.5).astype(np.float32))
         print(f"| {w:.1f} | {scores['macro']['f1']:.3f} | {scores['micro']['f1']:.3f} | "
               + " | ".join(f"{scores['labels'][name]['f1']:.3f}" for name in LABELS) + " |")
 

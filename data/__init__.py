@@ -24,6 +24,7 @@ import pandas as pd
 
 from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_records
+from jprivacy.records import text_or_empty
 from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import context, segment
 
@@ -181,8 +182,23 @@ def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None
 
 def contexts(frame: pd.DataFrame) -> list[str]:
     """The classifier's context for each clause of ``frame`` (heading path and lead-in)."""
-    return [context(s if isinstance(s, str) else "", lead if isinstance(lead, str) else "")
-            for s, lead in zip(frame["section"], frame["lead"])]
+    return [context(text_or_empty(s), text_or_empty(lead)) for s, lead in zip(frame["section"], frame["lead"])]
+
+
+CALIBRATION_CLAUSES = 512
+
+
+def calibration_clauses(n: int = CALIBRATION_CLAUSES, seed: int = 0):
+    """``n`` clauses of the train split (wild ones only where their texts are present) for a
+    static int8 export to calibrate on: a :class:`jprivacy.export.Calibration`."""
+    from jprivacy.export import Calibration
+
+    frame = load_frame(log=lambda message: None)
+    train = frame[frame.split == "train"]
+    sample = train.sample(min(n, len(train)), random_state=seed)
+    return Calibration(sample["text"].tolist(), contexts(sample), {
+        "clauses": len(sample), "split": "train",
+        "origins": {str(k): int(v) for k, v in sample["origin"].value_counts().sort_index().items()}})
 
 
 def load_dataset(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None):

@@ -21,7 +21,8 @@ from typing import Iterable
 from .labels import LABELS
 from .outputs import RecordWriter
 from .readers import ReadError, document_key, expand_paths, iter_documents
-from .tagger import DocumentCheck, Tagger, record_contexts
+from .records import record_contexts
+from .tagger import DocumentCheck, Tagger
 
 RATE_EVERY = 512  # clauses between two progress reports within a document
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import render
 from .errors import UsageError
-from .frame import text_or_empty
+from .records import text_or_empty
 from .labels import BY_NAME, LABELS, OTHER
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError, read_document

@@ -4,7 +4,8 @@ Kept for the names it always offered: :class:`ClauseFrame` lives in :mod:`jpriva
 the HTML in :mod:`jprivacy.render` and the charts in :mod:`jprivacy.render.plots`.
 """
 
-from .frame import ClauseFrame, label_counts
+from .frame import ClauseFrame
+from .records import label_counts
 from .render import (BACKGROUND_ALPHA, CLAUSE_CLASS, HTML, clause_style, clause_title, document_html,
                      highlight_html, legend_html)
 from .render.plots import plot_heatmap, plot_label_counts, plot_pr_curves

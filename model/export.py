@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -32,13 +32,23 @@ RUNTIMES = ("onnx", "torch")
 AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """The clauses static int8 calibrates its activation ranges on (``jprivacy.data.
+    calibration_clauses()`` draws them from the corpus), and what they are, for the card."""
+
+    texts: list[str]
+    contexts: list[str]
+    record: dict
+
+
 def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", precision: str = "fp32",
-                 compile: bool = False) -> Path:
+                 compile: bool = False, calibration: Calibration | None = None) -> Path:
     """Write ``output``, a copy of the transformer model folder ``source`` for ``runtime``
     ("onnx" or "torch") at ``precision`` ("fp32", "int8"; "bf16" only for torch, "int8-static"
-    only for onnx: see :func:`quantize_onnx_int8_static`).  ``compile``
-    (torch, fp32 or bf16 only) makes the copy run through ``torch.compile``.  For an ensemble,
-    its transformer members are exported and the others copied.
+    only for onnx, calibrated on ``calibration``: see :func:`quantize_onnx_int8_static`).
+    ``compile`` (torch, fp32 or bf16 only) makes the copy run through ``torch.compile``.  For an
+    ensemble, its transformer members are exported and the others copied.
 
     The folder appears complete or not at all; an existing non-empty ``output`` is refused.
     """
@@ -55,6 +65,8 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
     if compile and (runtime != "torch" or precision not in ("fp32", "bf16")):
         raise UsageError("compile applies to the torch runtime at fp32 or bf16 only")
+    if precision == "int8-static" and (calibration is None or not calibration.texts):
+        raise UsageError("int8-static needs clauses to calibrate on (jprivacy.data.calibration_clauses())")
     if card.backend == "ensemble":
         members = {name: ModelCard.read(source / name) for name in EnsembleSettings.from_dict(card.settings).members}
         if not any(m.backend == "transformer" for m in members.values()):
@@ -67,13 +79,13 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     with staged_folder(output) as staging:
         origin = str(source.resolve())
         if card.backend == "ensemble":
-            settings = _export_members(source, card, staging, runtime, precision, compile)
+            settings = _export_members(source, card, staging, runtime, precision, compile, calibration)
         elif runtime == "torch":
             _copy_backend_files(source, staging)
             settings = replace(TransformerSettings.from_card(card.settings), precision=precision,
                                compile=compile, exported_from=origin).to_dict()
         else:
-            settings = _export_onnx(source, card, staging, precision, origin)
+            settings = _export_onnx(source, card, staging, precision, origin, calibration)
         backend = card.backend if card.backend == "ensemble" else runtime if runtime == "onnx" else "transformer"
         exported = replace(card, backend=backend, settings=settings, metrics={"source_model": card.metrics},
                            versions={})
@@ -83,14 +95,14 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
 
 
 def _export_members(source: Path, card: ModelCard, target: Path, runtime: str, precision: str,
-                    compile: bool) -> dict:
+                    compile: bool, calibration: Calibration | None) -> dict:
     """Export an ensemble's transformer members (an onnx member is named ``onnx``); copy the others."""
     settings = EnsembleSettings.from_dict(card.settings)
     names = []
     for name in settings.members:
         if ModelCard.read(source / name).backend == "transformer":
             names.append("onnx" if runtime == "onnx" else name)
-            export_model(source / name, target / names[-1], runtime, precision, compile)
+            export_model(source / name, target / names[-1], runtime, precision, compile, calibration)
         else:
             names.append(name)
             shutil.copytree(source / name, target / name)
@@ -103,21 +115,22 @@ def _copy_backend_files(source: Path, target: Path) -> None:
             shutil.copy2(path, target / path.name)
 
 
-def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, origin: str) -> dict:
+def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, origin: str,
+                 calibration: Calibration | None) -> dict:
     backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
     fp32_file = target / MODEL_FILE
     onnx_export(backend.model, backend.tokenizer, fp32_file)
-    calibration = None
+    calibrated = None
     if precision.startswith("int8"):
         int8_file = target / "model.int8.onnx"
         if precision == "int8-static":
-            calibration = quantize_onnx_int8_static(fp32_file, int8_file, backend)
+            calibrated = quantize_onnx_int8_static(fp32_file, int8_file, backend, calibration)
         else:
             quantize_onnx_int8(fp32_file, int8_file)
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
     return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
-                        origin, backend.settings.section_levels, calibration).to_dict()
+                        origin, backend.settings.section_levels, calibrated).to_dict()
 
 
 class _Logits(torch.nn.Module):
@@ -160,33 +173,23 @@ def quantize_onnx_int8(source: Path, target: Path) -> None:
         quantize_dynamic(str(cleaned), str(target), weight_type=QuantType.QInt8)
 
 
-CALIBRATION_CLAUSES = 512
-
-
-def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend) -> dict:
+def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBackend,
+                              calibration: Calibration) -> dict:
     """ONNX Runtime static int8 quantization of the products with a weight matrix: int8 weights
-    with a scale per output channel, and activation ranges calibrated once on
-    ``CALIBRATION_CLAUSES`` clauses of the corpus's train split (``backend`` tokenizes them as
-    inference does).  Every clause then gets the same scores whatever batch it is in.  The
-    attention products (activations by activations) stay in float: quantizing them and using
-    one scale per weight matrix moved 9 of the 951 dev clauses' label sets of the compact BERT
-    of ``model/bundled`` (99.05% agreement), against 1 (99.89%) this way, at the same speed.
-    Returns what the calibration read: clauses by origin (the wild ones only where their texts
-    are present)."""
+    with a scale per output channel, and activation ranges calibrated once on the clauses of
+    ``calibration`` (``backend`` tokenizes them as inference does).  Every clause then gets the
+    same scores whatever batch it is in.  The attention products (activations by activations)
+    stay in float: quantizing them and using one scale per weight matrix moved 9 of the 951 dev
+    clauses' label sets of the compact BERT of ``model/bundled`` (99.05% agreement), against 1
+    (99.89%) this way, at the same speed.  Returns ``calibration.record`` (what the calibration
+    read), for the card."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-    from .data import contexts, load_frame
-
-    frame = load_frame(log=lambda message: None)
-    train = frame[frame.split == "train"]
-    if train.empty:
-        raise UsageError("int8-static needs clauses of the corpus's train split to calibrate on; there are none")
-    sample = train.sample(min(CALIBRATION_CLAUSES, len(train)), random_state=0)
-    encoded = encode_pairs(sample["text"].tolist(), backend.settings.contexts(contexts(sample)),
+    encoded = encode_pairs(calibration.texts, backend.settings.contexts(calibration.contexts),
                            backend.tokenizer, backend.settings.max_length)
     batch = backend.settings.inference_batch_size
     feeds = [pad_batch(backend.tokenizer, {k: v[i:i + batch] for k, v in encoded.items()})
-             for i in range(0, len(sample), batch)]
+             for i in range(0, len(calibration.texts), batch)]
 
     class Batches(CalibrationDataReader):
         def __init__(self):
@@ -201,8 +204,7 @@ def quantize_onnx_int8_static(source: Path, target: Path, backend: TransformerBa
         quantize_static(str(cleaned), str(target), Batches(), quant_format=QuantFormat.QOperator,
                         op_types_to_quantize=["MatMul"], activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=attention)
-    return {"clauses": len(sample), "split": "train",
-            "origins": {str(k): int(v) for k, v in sample["origin"].value_counts().sort_index().items()}}
+    return calibration.record
 
 
 @contextlib.contextmanager

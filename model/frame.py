@@ -1,4 +1,4 @@
-"""Clause records as a pandas DataFrame, and the small rules for reading their fields.
+"""Clause records as a pandas DataFrame.
 
 :class:`ClauseFrame` is what :meth:`jprivacy.Tagger.tag` returns: a DataFrame of clause
 records that also holds the texts of its documents.  In Jupyter it displays as the policy text
@@ -12,13 +12,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .labels import LABELS
-
-
-def text_or_empty(value) -> str:
-    """A record's text field (``section``, ``lead`` …) as a string: ``""`` where it is missing
-    (None, or NaN after pandas)."""
-    return value if isinstance(value, str) else ""
+from .records import label_counts
 
 
 class ClauseFrame(pd.DataFrame):
@@ -58,10 +52,3 @@ class ClauseFrame(pd.DataFrame):
             return table
         return clause_frame_html(self.highlight(), table)
 
-
-def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Documents x labels: how many clauses of each document carry each label."""
-    docs = pd.Index(list(dict.fromkeys(frame["doc"])), name="doc")
-    pairs = pd.DataFrame(frame[["doc", "labels"]]).explode("labels").dropna()
-    counts = pd.crosstab(pairs["doc"], pairs["labels"]) if len(pairs) else pd.DataFrame()
-    return counts.reindex(index=docs, columns=list(LABELS), fill_value=0).rename_axis(columns=None)

@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import render
 from .errors import UsageError
-from .frame import label_counts, text_or_empty
+from .records import label_counts, text_or_empty
 from .labels import LABELS
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError

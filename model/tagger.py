@@ -13,6 +13,7 @@ import numpy as np
 
 from .backends.loading import load_backend
 from .frame import ClauseFrame
+from .records import RECORD_FIELDS
 from .labels import LABELS
 from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
@@ -23,7 +24,6 @@ BUNDLED = Path(__file__).resolve().parent / "bundled"  # resolved: a strict edit
 # before batching them, and a larger window pads less (in batches of 32 on the eval policies'
 # 3,204 clauses: 19% of the tokens at 256, 6% at 1,024)
 DEFAULT_BATCH_SIZE = 1024
-RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
 
 
 class Tagger:
@@ -154,13 +154,6 @@ class Tagger:
 
 
 _WORDY = re.compile(r"\w")  # a letter or digit of any script (kana and kanji included)
-
-
-def record_contexts(records: Sequence[dict]) -> list[str]:
-    """The classifier's context of each clause record: its ``section`` and ``lead`` when it has them."""
-    def text(value) -> str:
-        return value if isinstance(value, str) else ""
-    return [context(text(r.get("section")), text(r.get("lead"))) for r in records]
 
 
 def _as_document(source: str | Path) -> Document:

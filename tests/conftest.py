@@ -36,7 +36,7 @@ def tiny_base_model(tmp_path_factory):
     import torch
     from transformers import BertForMaskedLM
 
-    from jprivacy.settings import PretrainConfig
+    from jprivacy.train.config import PretrainConfig
     from jprivacy.train.pretrain import bert_config, build_tokenizer, corpus_lines
 
     folder = tmp_path_factory.mktemp("tiny-bert")

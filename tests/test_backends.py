@@ -84,23 +84,26 @@ def test_older_onnx_cards_name_the_inference_batch_batch_size():
     assert OnnxSettings.from_dict({"batch_size": 8}).inference_batch_size == 8
 
 
-def test_a_backend_that_only_predicts_has_no_fit():
-    assert not hasattr(OnnxBackend, "fit") and not issubclass(OnnxBackend, Trainable)
-    assert issubclass(TransformerBackend, Trainable)
+def test_backends_that_only_predict_have_no_fit():
+    for backend in (OnnxBackend, TransformerBackend):  # a transformer is fine-tuned by jprivacy.train
+        assert not hasattr(backend, "fit") and not issubclass(backend, Trainable)
 
 
 def test_fit_returns_the_backend(tiny_base_model):
+    from jprivacy.train.transformer import FineTuner
+
     texts = ["当社は氏名を取得します。", "Cookieを利用します。", "第三者に提供しません。", "窓口はこちらです。"]
     y = np.eye(4, len(jprivacy.LABELS), dtype=np.float32)
     linear = LinearBackend(min_df=1)
     assert linear.fit(texts, [""] * 4, y) is linear
-    transformer = TransformerBackend(base_model=str(tiny_base_model), max_steps=1, batch_size=4, max_length=32)
+    transformer = FineTuner(base_model=str(tiny_base_model), max_steps=1, batch_size=4, max_length=32)
     assert transformer.fit(texts, [""] * 4, y) is transformer
-    assert transformer.settings.training["max_steps"] == 1 and transformer.settings.max_length == 32
+    assert transformer.backend.settings.training["max_steps"] == 1 and transformer.backend.settings.max_length == 32
     assert transformer.predict_proba(texts, [""] * 4).shape == (4, len(jprivacy.LABELS))
 
 
-def test_unknown_training_setting_is_refused_when_fitting(tiny_base_model):
-    backend = TransformerBackend(base_model=str(tiny_base_model), epoch=3)
+def test_unknown_training_setting_is_refused_before_training(tiny_base_model):
+    from jprivacy.train.transformer import FineTuner
+
     with pytest.raises(ValueError, match="'epoch'"):
-        backend.fit(["当社は氏名を取得します。"], [""], np.zeros((1, len(jprivacy.LABELS)), np.float32))
+        FineTuner(base_model=str(tiny_base_model), epoch=3)

@@ -51,7 +51,8 @@ import pytest
 from jprivacy.labels import LABELS
 from jprivacy.outputs import read_records
 from jprivacy.segment import segment
-from jprivacy.tagger import BUNDLED, RECORD_FIELDS
+from jprivacy.records import RECORD_FIELDS
+from jprivacy.tagger import BUNDLED
 
 JPRIVACY = shutil.which("jprivacy")
 TEXT = "第1条（個人情報の取得）\n当社は、氏名及び住所を取得します。\n第2条（利用目的）\n当社は、サービスの提供のために利用します。\n"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from jprivacy.settings import FlagConfig, PretrainConfig, flag
+from jprivacy.train.config import FlagConfig, PretrainConfig, flag
 from jprivacy.train.transformer import TrainConfig
 
 TRAIN_FLAGS = ["--base-model", "--max-length", "--section-levels", "--epochs", "--learning-rate", "--batch-size", "--max-steps",

@@ -10,7 +10,7 @@ from jprivacy.diff import DEFAULT_THRESHOLD, diff, diff_files
 from jprivacy.errors import UsageError
 from jprivacy.frame import ClauseFrame
 from jprivacy.report import NOT_STATED, PRESENT
-from jprivacy.tagger import RECORD_FIELDS
+from jprivacy.records import RECORD_FIELDS
 
 
 def frame(doc, clauses):

@@ -8,6 +8,7 @@ import pytest
 import jprivacy
 from jprivacy.cli import main
 from jprivacy.data import load_frame
+from jprivacy.data import calibration_clauses
 from jprivacy.export import agreement, export_model
 from jprivacy.model_folder import CARD, ModelFolderError
 
@@ -48,7 +49,8 @@ def test_onnx_int8_is_smaller_and_keeps_the_labels(tiny_transformer, onnx_int8, 
 
 
 def test_static_int8_scores_a_clause_the_same_whatever_its_batch(tiny_transformer, tmp_path, clauses):
-    static = jprivacy.load(export_model(tiny_transformer, tmp_path / "static", "onnx", "int8-static"))
+    static = jprivacy.load(export_model(tiny_transformer, tmp_path / "static", "onnx", "int8-static",
+                                           calibration=calibration_clauses()))
     settings = static.card.settings
     assert settings["precision"] == "int8-static" and settings["calibration"]["clauses"] == 512
     assert sum(settings["calibration"]["origins"].values()) == 512

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from jprivacy.settings import PretrainConfig
+from jprivacy.train.config import PretrainConfig
 from jprivacy.train.corpus import Source, build_corpus
 
 PROSE = ["当社は、お客様からお預かりした個人情報を適切に管理いたします。",

@@ -22,7 +22,7 @@ from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_json_lines, read_records
 from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import segment
-from jprivacy.tagger import record_contexts
+from jprivacy.records import record_contexts
 
 from .metrics import multi_hot, report
 from .thresholds import tune

@@ -33,9 +33,16 @@ def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None =
 
 def new_backend(backend: str, settings: dict | None = None, ensemble: dict | None = None):
     """An unfitted backend named ``backend`` with ``settings`` (for an ensemble: member name →
-    that member's settings, and ``ensemble``: its ``weights`` and ``combine``)."""
+    that member's settings, and ``ensemble``: its ``weights`` and ``combine``).  A transformer
+    is a :class:`~jprivacy.train.transformer.FineTuner`: fine-tuning is training's job."""
     if backend == "ensemble":
-        return backend_class(backend)(members=settings, **(ensemble or {}))
+        members = settings if settings is not None else {"linear": {}, "transformer": {}}
+        return EnsembleBackend({name: new_backend(name, member) for name, member in members.items()},
+                               **(ensemble or {}))
+    if backend == "transformer":
+        from .transformer import FineTuner
+
+        return FineTuner(**(settings or {}))
     return backend_class(backend)(**(settings or {}))
 
 

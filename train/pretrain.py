@@ -21,7 +21,7 @@ from typing import Iterable
 from jprivacy.data import POLICIES, policy_files
 from jprivacy.model_folder import share_like_other_files
 from jprivacy.readers import ReadError, iter_documents
-from jprivacy.settings import PretrainConfig
+from jprivacy.train.config import PretrainConfig
 
 from .corpus import build_corpus
 from .transformer import bf16_supported

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
 
-from jprivacy.backends.transformer import DEFAULT_BASE_MODEL
+from jprivacy.backends.base import Trainable
+from jprivacy.backends.transformer import (DEFAULT_BASE_MODEL, TransformerBackend, TransformerInput,
+                                           TransformerSettings, encode_pairs)
 from jprivacy.labels import LABELS
-from jprivacy.settings import TrainConfig
+from jprivacy.train.config import TrainConfig
 
-__all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "load_base", "check_max_length",
+__all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "FineTuner", "load_base", "check_max_length",
            "fine_tune", "is_main_process", "bf16_supported"]
 
 
@@ -63,8 +66,7 @@ class ClauseDataset:
     """Tokenized (clause, section) pairs with multi-hot labels, for the Trainer's data loader."""
 
     def __init__(self, tokenizer, texts, sections, y, max_length):
-        self.encodings = tokenizer(list(texts), list(sections), truncation="longest_first",
-                                   max_length=max_length)
+        self.encodings = encode_pairs(list(texts), list(sections), tokenizer, max_length)  # as inference does
         self.y = np.asarray(y, np.float32)
 
     def __len__(self):
@@ -148,3 +150,37 @@ def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None
             callbacks=[EarlyStoppingCallback(config.patience)] if eval_set else None)
         trainer.train()
     return tokenizer, trainer.model
+
+
+class FineTuner(Trainable):
+    """A transformer to fine-tune, as a trainable backend: :meth:`fit` fine-tunes ``base_model``
+    with the :class:`~jprivacy.train.config.TrainConfig` given (an unknown or bad setting is
+    refused here, before any training) and then predicts and saves as the
+    :class:`~jprivacy.backends.transformer.TransformerBackend` it made."""
+
+    name = "transformer"
+    files = TransformerBackend.files
+
+    def __init__(self, **settings):
+        self.config = TrainConfig.from_dict(settings)
+        self.backend: TransformerBackend | None = None
+
+    @property
+    def base_model(self) -> str:
+        return self.config.base_model
+
+    def fit(self, texts, sections, y, validation=None) -> "FineTuner":
+        config = self.config
+        if validation is not None:
+            validation = (validation[0], config.contexts(validation[1]), validation[2])
+        tokenizer, model = fine_tune(config, (texts, config.contexts(sections), y), validation)
+        shared = {k: v for k, v in config.to_dict().items() if k in TransformerInput.field_names()}
+        self.backend = TransformerBackend(TransformerSettings(**shared, training=config.training_only()),
+                                          tokenizer, model.eval())
+        return self
+
+    def predict_proba(self, texts, sections) -> np.ndarray:
+        return self.backend.predict_proba(texts, sections)
+
+    def save(self, folder: Path) -> dict:
+        return self.backend.save(folder)

@@ -60,7 +60,9 @@ class Backend(ABC):
 
     ``predict_proba`` returns probabilities (n_clauses x n_labels).  ``save`` writes the
     backend's files (never pickles) into a folder and returns the settings to record in
-    ``jprivacy.json``; ``load`` rebuilds the backend from them.  A backend that can learn
+    ``jprivacy.json``; a backend kept in one folder rebuilds itself from them with the class
+    method ``load(folder, settings)`` (an ensemble is put together from its members' folders by
+    :func:`jprivacy.backends.loading.load_backend`).  A backend that can learn
     is a :class:`Trainable`; one that only predicts (an exported model) has no ``fit``.
     """
 
@@ -72,10 +74,6 @@ class Backend(ABC):
 
     @abstractmethod
     def save(self, folder: Path) -> dict: ...
-
-    @classmethod
-    @abstractmethod
-    def load(cls, folder: Path, settings: dict) -> "Backend": ...
 
 
 class Trainable(Backend):

@@ -77,15 +77,12 @@ class EnsembleBackend(Trainable):
     name = "ensemble"
     files = ()
 
-    def __init__(self, members: dict[str, dict] | None = None, weights: Sequence[float] | None = None,
-                 combine: str = "mean"):
-        """``members``: member name → settings of a new backend of that name ("linear",
-        "transformer"); ``weights``: one per member (default: equal); ``combine``: "mean" or
-        "log_odds" (see the module's docstring)."""
-        from . import backend_class
-
-        members = members if members is not None else {"linear": {}, "transformer": {}}
-        self.members: dict[str, Backend] = {name: backend_class(name)(**settings) for name, settings in members.items()}
+    def __init__(self, members: dict[str, Backend], weights: Sequence[float] | None = None, combine: str = "mean"):
+        """``members``: member name → backend (a trainable one is fitted by :meth:`fit`, e.g. a
+        new ``LinearBackend()`` or ``jprivacy.train.transformer.FineTuner(...)``); ``weights``:
+        one per member (default: equal); ``combine``: "mean" or "log_odds" (see the module's
+        docstring)."""
+        self.members: dict[str, Backend] = dict(members)
         self.fitted: set[str] = set()
         self.cards: dict[str, ModelCard] = {}
         self.settings = EnsembleSettings(list(members), list(weights or [1.0 / len(members)] * len(members)), combine)
@@ -151,17 +148,11 @@ class EnsembleBackend(Trainable):
         return self.settings.to_dict()
 
     @classmethod
-    def load(cls, folder: Path, settings: dict) -> "EnsembleBackend":
-        from . import BACKEND_NAMES
-        from .loading import load_backend
-
-        checked = EnsembleSettings.from_dict(settings)
-        ensemble = cls.__new__(cls)  # no new members to build: each is loaded from its folder
-        ensemble.members, ensemble.fitted, ensemble.cards, ensemble.settings = {}, set(), {}, checked
-        for name in checked.members:
-            backend, card = load_backend(Path(folder) / name)
-            if name in BACKEND_NAMES and card.backend != name:  # folders swapped or overwritten
-                raise ValueError(f"member {name!r} holds a {card.backend} model, not a {name} model")
+    def from_members(cls, settings: EnsembleSettings, members: dict[str, tuple[Backend, ModelCard]]) -> "EnsembleBackend":
+        """The ensemble of ``members`` (member name → its loaded backend and card), each of them
+        fitted, as ``settings`` combine them (:func:`jprivacy.backends.loading.load_backend`
+        loads an ensemble folder this way)."""
+        ensemble = cls({name: backend for name, (backend, _) in members.items()}, settings.weights, settings.combine)
+        for name, (backend, card) in members.items():
             ensemble.adopt(name, backend, card)
         return ensemble
-

@@ -8,7 +8,8 @@ from pathlib import Path
 from safetensors import SafetensorError
 
 from ..model_folder import ModelCard, ModelFolderError, check_files
-from . import Backend, backend_class
+from . import BACKEND_NAMES, Backend, backend_class
+from .ensemble import EnsembleBackend, EnsembleSettings
 
 
 def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
@@ -23,7 +24,7 @@ def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
         raise ModelFolderError(f"{folder}: {err}") from None
     check_files(folder, cls.files)
     try:
-        backend = cls.load(folder, card.settings)
+        backend = _load_ensemble(folder, card) if card.backend == "ensemble" else cls.load(folder, card.settings)
     except ModelFolderError:
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError, SafetensorError) as err:  # damaged or mismatched files
@@ -32,3 +33,15 @@ def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
         raise ModelFolderError(f"{folder}: the {card.backend} backend needs {err.name or err}, which is not "
                                "installed; reinstall jprivacy (pip install -e .)") from None
     return backend, card
+
+
+def _load_ensemble(folder: Path, card: ModelCard) -> EnsembleBackend:
+    """An ensemble folder: each member loaded from its own folder, which must hold the kind of
+    model its name says (``linear/`` a linear model: members swapped between folders are refused)."""
+    settings = EnsembleSettings.from_dict(card.settings)
+    members = {}
+    for name in settings.members:
+        members[name] = load_backend(folder / name)
+        if name in BACKEND_NAMES and members[name][1].backend != name:
+            raise ValueError(f"member {name!r} holds a {members[name][1].backend} model, not a {name} model")
+    return EnsembleBackend.from_members(settings, members)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from ..labels import LABELS
 from ..segment import innermost
-from .base import Settings, Trainable
+from .base import Backend, Settings
 
 PRECISIONS = ("fp32", "bf16", "int8")
 
@@ -233,34 +233,21 @@ class TransformerSettings(TransformerInput):
         return super().from_dict(data)
 
 
-class TransformerBackend(Trainable):
+class TransformerBackend(Backend):
+    """A fine-tuned transformer classifier (``jprivacy.train`` fine-tunes one; see
+    :class:`jprivacy.train.transformer.FineTuner`)."""
+
     name = "transformer"
     files = ("config.json", "model.safetensors", "tokenizer_config.json")
 
-    def __init__(self, **settings):
-        """``settings``: fields of :class:`TransformerSettings`, and, for :meth:`fit`, of
-        ``jprivacy.train.transformer.TrainConfig`` (checked when fitting)."""
-        own = {k: v for k, v in settings.items() if k in TransformerSettings.field_names()}
-        self.settings = TransformerSettings.from_dict(own)
-        self.train_settings = {k: v for k, v in settings.items() if k not in own}
-        self.tokenizer = None
-        self.model = None
+    def __init__(self, settings: TransformerSettings, tokenizer, model):
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.model = model
 
     @property
     def base_model(self) -> str:
         return self.settings.base_model
-
-    def fit(self, texts, sections, y, validation=None) -> "TransformerBackend":
-        from jprivacy.train.transformer import TrainConfig, fine_tune
-
-        config = TrainConfig.from_dict({"base_model": self.settings.base_model, "max_length": self.settings.max_length,
-                                        "section_levels": self.settings.section_levels, **self.train_settings})
-        if validation is not None:
-            validation = (validation[0], config.contexts(validation[1]), validation[2])
-        self.tokenizer, self.model = fine_tune(config, (texts, config.contexts(sections), y), validation)
-        self.model.eval()
-        self.settings = replace(self.settings, training=config.training_only())
-        return self
 
     def predict_proba(self, texts: Sequence[str], sections: Sequence[str]) -> np.ndarray:
         """Length-sorted batches, dynamic padding, no autograd; rows come back in input order."""
@@ -288,28 +275,26 @@ class TransformerBackend(Trainable):
 
         from .mecab_wordpiece import load_tokenizer
 
-        backend = cls()
-        backend.settings = TransformerSettings.from_card(settings)
+        checked = TransformerSettings.from_card(settings)
         limit_torch_threads()
-        backend.tokenizer = load_tokenizer(folder)
+        tokenizer = load_tokenizer(folder)
         model = _quietly(AutoModelForSequenceClassification.from_pretrained, folder, use_safetensors=True).eval()
         rows = model.get_input_embeddings().num_embeddings
-        if len(backend.tokenizer) != rows:
-            raise ValueError(f"the tokenizer's vocabulary ({len(backend.tokenizer)} words) is not the model's "
+        if len(tokenizer) != rows:
+            raise ValueError(f"the tokenizer's vocabulary ({len(tokenizer)} words) is not the model's "
                              f"embedding ({rows} rows)")
         if model.config.num_labels != len(LABELS):
             raise ValueError(f"the model scores {model.config.num_labels} labels, the taxonomy has {len(LABELS)}")
-        if backend.settings.precision == "int8":
+        if checked.precision == "int8":
             model = quantize_int8(model)
         else:
             # bf16 keeps 99.8% of a fine-tuned model's dev label sets (README, `jprivacy export --check`)
             model = model.to(device="cuda" if torch.cuda.is_available() else "cpu",
-                             dtype=torch.bfloat16 if backend.settings.precision == "bf16" else torch.float32)
-        if backend.settings.compile:
+                             dtype=torch.bfloat16 if checked.precision == "bf16" else torch.float32)
+        if checked.compile:
             model = compile_model(model)
-        elif backend.settings.precision == "fp32" and next(model.parameters()).device.type == "cpu":
+        elif checked.precision == "fp32" and next(model.parameters()).device.type == "cpu":
             from .onednn import onednn_linears
 
             model = onednn_linears(model)
-        backend.model = model
-        return backend
+        return cls(checked, tokenizer, model)

@@ -43,7 +43,12 @@ def run(args) -> int:
     if args.check and not Path(args.check).is_file():
         raise UsageError(f"{args.check}: no such file")
     check_output_folder(args.output)
-    output = export_model(args.model, args.output, args.runtime, precision, args.compile)
+    calibration = None
+    if precision == "int8-static":
+        from jprivacy.data import calibration_clauses
+
+        calibration = calibration_clauses()
+    output = export_model(args.model, args.output, args.runtime, precision, args.compile, calibration)
     log(f"wrote {output} ({args.runtime}, {precision}{', compiled' if args.compile else ''})")
     if not args.check:
         return EXIT_OK

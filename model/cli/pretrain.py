@@ -17,14 +17,14 @@ def add_parser(sub, settings: bool) -> None:
     parser.add_argument("--init-from", metavar="DIR", help="continue pretraining a model this command built "
                                                            "before (its vocabulary and weights)")
     if settings:
-        from jprivacy.settings import PretrainConfig
+        from jprivacy.train.config import PretrainConfig
 
         PretrainConfig.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from jprivacy.settings import PretrainConfig
+    from jprivacy.train.config import PretrainConfig
     from jprivacy.train.pretrain import check_continuable, pretrain
 
     extra, wild, init_from = (existing_folder(p) for p in (args.extra_text, args.wild, args.init_from))

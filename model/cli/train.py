@@ -36,7 +36,7 @@ def add_parser(sub, settings: bool) -> None:
                         help="with --threshold-folds: tune the thresholds on the out-of-fold predictions "
                              "of the real (wild) policies only")
     if settings:
-        from jprivacy.settings import TrainConfig
+        from jprivacy.train.config import TrainConfig
 
         TrainConfig.add_arguments(parser)
     parser.set_defaults(run=run)
@@ -50,7 +50,7 @@ def run(args) -> int:
     from jprivacy.train import cross_validate, train_model
     from jprivacy.train.fit import check_folds, reusable_member
     from jprivacy.train.transformer import BaseModelError
-    from jprivacy.settings import TrainConfig
+    from jprivacy.train.config import TrainConfig
 
     if not (args.output or args.kfold):
         raise FlagsError("train needs --output DIR and/or --kfold K")

@@ -18,7 +18,7 @@ from typing import Iterable, Mapping, Sequence
 import jinja2
 import pandas as pd
 
-from ..frame import label_counts, text_or_empty
+from ..records import label_counts, text_or_empty
 from ..labels import BY_NAME, CATEGORIES, LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"

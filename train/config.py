@@ -9,8 +9,8 @@ setting built in code is checked like one from the command line.
 The flags are added to the parser the caller already has (a ``jprivacy`` subcommand), with the
 standard library's argparse: ``transformers.HfArgumentParser`` does the same from the same
 fields, but importing it loads transformers into every ``jprivacy`` command, ``--help`` included.
-This module imports no training code (nor :mod:`jprivacy.train`), so ``jprivacy train --help``
-starts without it.
+This module lives with training (``jprivacy.train.config``); it imports neither torch nor
+transformers, so ``jprivacy train --help`` starts without them.
 """
 
 from __future__ import annotations

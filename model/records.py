@@ -1,0 +1,35 @@
+"""Clause records: the fields ``tag`` writes, and the small rules for reading them back.
+
+One home for these rules: the frame, the renderer, reports, diffs, the batch path, evaluation
+and the corpus loaders all read records through them.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from .labels import LABELS
+from .segment import context
+
+RECORD_FIELDS = ("doc", "clause", "start", "end", "section", "text", "labels", "scores")
+
+
+def text_or_empty(value) -> str:
+    """A record's text field (``section``, ``lead`` …) as a string: ``""`` where it is missing
+    (None, or NaN after pandas)."""
+    return value if isinstance(value, str) else ""
+
+
+def record_contexts(records: Sequence[dict]) -> list[str]:
+    """The classifier's context of each clause record: its ``section`` and ``lead`` when it has them."""
+    return [context(text_or_empty(r.get("section")), text_or_empty(r.get("lead"))) for r in records]
+
+
+def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Documents x labels: how many clauses of each document carry each label."""
+    docs = pd.Index(list(dict.fromkeys(frame["doc"])), name="doc")
+    pairs = pd.DataFrame(frame[["doc", "labels"]]).explode("labels").dropna()
+    counts = pd.crosstab(pairs["doc"], pairs["labels"]) if len(pairs) else pd.DataFrame()
+    return counts.reindex(index=docs, columns=list(LABELS), fill_value=0).rename_axis(columns=None)
