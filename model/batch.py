@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .labels import LABELS
 from .outputs import RecordWriter
 from .readers import ReadError, document_key, expand_paths, iter_documents
 from .records import record_contexts
@@ -89,7 +88,7 @@ def tag_files(tagger: Tagger, paths: Iterable[str | Path], writer: RecordWriter,
                 writer.end_document()
                 document_done()
             check = DocumentCheck(item["doc"])
-            summary.counts[item["doc"]] = {"clauses": 0, **{name: 0 for name in LABELS}}
+            summary.counts[item["doc"]] = {"clauses": 0, **{name: 0 for name in tagger.labels}}
         writer.write(item)
         check.add(item["text"], item["scores"])
         counts = summary.counts[item["doc"]]
@@ -105,14 +104,15 @@ def tag_files(tagger: Tagger, paths: Iterable[str | Path], writer: RecordWriter,
 
 
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
-    """Per-policy table: clauses, then the number of clauses carrying each label (named in full);
-    then, per policy, the labels no clause carries."""
+    """Per-policy table: clauses, then the number of clauses carrying each of the model's labels
+    (named in full); then, per policy, the labels no clause carries."""
     width = max([len(d) for d in counts] + [8])
-    lines = [f"{'policy':<{width}} {'clauses':>7} " + " ".join(f"{n:>{len(n)}}" for n in LABELS)]
+    labels = [n for n in next(iter(counts.values()), {}) if n != "clauses"]
+    lines = [f"{'policy':<{width}} {'clauses':>7} " + " ".join(f"{n:>{len(n)}}" for n in labels)]
     for doc, row in counts.items():
         lines.append(f"{doc:<{width}} {row['clauses']:>7} " +
-                     " ".join(f"{row[n] or '-':>{len(n)}}" for n in LABELS))
-    missing = {doc: [n for n in LABELS if not row[n]] for doc, row in counts.items()}
+                     " ".join(f"{row[n] or '-':>{len(n)}}" for n in labels))
+    missing = {doc: [n for n in labels if not row[n]] for doc, row in counts.items()}
     lines += [f"{doc}: no {', '.join(names)}" for doc, names in missing.items() if names]
     return "\n".join(lines)
 

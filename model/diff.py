@@ -23,11 +23,11 @@ import pandas as pd
 
 from . import render
 from .errors import UsageError
-from .records import text_or_empty
 from .labels import BY_NAME, LABELS, OTHER
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError, read_document
-from .report import ITEMS, check, report_format
+from .records import text_or_empty
+from .report import check, checklist_items, report_format
 
 ADDED, REMOVED, REWORDED = "added", "removed", "reworded"
 KINDS = (ADDED, REMOVED, REWORDED)
@@ -120,8 +120,9 @@ class PolicyDiff:
         self.changes.sort(key=lambda c: (KINDS.index(c.kind), (c.new or c.old)["clause"]))
         before = {f.item.id: f.status for f in check(old)} if len(old) else {}
         after = {f.item.id: f.status for f in check(new)} if len(new) else {}
-        self.coverage = [{"id": i, "name": ITEMS[i].name, "old": before.get(i), "new": after.get(i)}
-                         for i in ITEMS if before.get(i) != after.get(i)]
+        items = checklist_items()
+        self.coverage = [{"id": i, "name": items[i].name, "old": before.get(i), "new": after.get(i)}
+                         for i in items if before.get(i) != after.get(i)]
 
     def __repr__(self) -> str:
         n = {kind: sum(c.kind == kind for c in self.changes) for kind in KINDS}

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
-from .outputs import RECORD_SCHEMA
+from .outputs import record_schema
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .segment import segment
 from .tagger import DEFAULT_BATCH_SIZE, load
@@ -44,7 +44,7 @@ class ClauseTagger:
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
         clauses = [(document.doc, index, clause) for document in self._documents(batch)
                    for index, clause in enumerate(segment(document.text, document.headings))]
-        return pa.Table.from_pylist(self.tagger.clause_records(clauses), schema=RECORD_SCHEMA)
+        return pa.Table.from_pylist(self.tagger.clause_records(clauses), schema=record_schema(self.tagger.labels))
 
     @staticmethod
     def _documents(batch: dict[str, np.ndarray]) -> list[Document]:

@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .backends.base import RUNTIMES, precisions
 from .backends.ensemble import EnsembleSettings
 from .backends.onnx import MODEL_FILE, OnnxSettings
 from .backends.transformer import TransformerBackend, TransformerSettings, encode_pairs, pad_batch
@@ -28,7 +29,6 @@ from .errors import UsageError
 from .model_folder import CARD, ModelCard, ModelFolderError, check_files, share_like_other_files, staged_folder
 from .tagger import load
 
-RUNTIMES = ("onnx", "torch")
 AGREEMENT_TARGET = 0.99  # share of clauses whose labels must not change
 
 
@@ -60,7 +60,7 @@ def export_model(source: str | Path, output: str | Path, runtime: str = "onnx", 
     check_files(source, TransformerBackend.files if card.backend == "transformer" else ())
     if runtime not in RUNTIMES:
         raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
-    allowed = ("fp32", "int8", "int8-static") if runtime == "onnx" else ("fp32", "bf16", "int8")
+    allowed = precisions(runtime)
     if precision not in allowed:
         raise UsageError(f"{runtime} export supports precision {' or '.join(allowed)}, not {precision!r}")
     if compile and (runtime != "torch" or precision not in ("fp32", "bf16")):
@@ -117,7 +117,7 @@ def _copy_backend_files(source: Path, target: Path) -> None:
 
 def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, origin: str,
                  calibration: Calibration | None) -> dict:
-    backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"})
+    backend = TransformerBackend.load(source, {**card.settings, "precision": "fp32"}, tuple(card.labels))
     fp32_file = target / MODEL_FILE
     onnx_export(backend.model, backend.tokenizer, fp32_file)
     calibrated = None

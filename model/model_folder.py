@@ -12,17 +12,19 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from .errors import JprivacyError
 from .labels import LABELS
 
 CARD = "jprivacy.json"
-FORMAT_VERSION = 1
+# 2: the card's ``labels`` are the model's own label set (1: always the ten of jprivacy.labels)
+FORMAT_VERSION = 2
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib", ".bin", ".pt", ".pth", ".ckpt", ".npy_pickle"}
 
 
 _JSON_NAMES = {str: "string", list: "list", dict: "object"}
 
 
-class ModelFolderError(Exception):
+class ModelFolderError(JprivacyError):
     """A model folder that cannot be used; the message says what is wrong and where."""
 
 
@@ -67,6 +69,7 @@ class ModelCard:
         if version > FORMAT_VERSION:
             raise ModelFolderError(f"{path}: format version {version} is newer than this jprivacy "
                                    f"understands ({FORMAT_VERSION}); upgrade jprivacy")
+        data = _upgraded(data, version, path)
         known = set(cls.__dataclass_fields__)
         missing = {"backend", "labels", "thresholds"} - set(data)
         if missing:
@@ -76,11 +79,12 @@ class ModelCard:
             if not isinstance(getattr(card, name), kind):
                 raise ModelFolderError(f"{path}: {name} must be a JSON {_JSON_NAMES[kind]}, "
                                        f"not {json.dumps(getattr(card, name), ensure_ascii=False)}")
-        if list(card.labels) != list(LABELS):
-            raise ModelFolderError(f"{path}: labels {card.labels} do not match the taxonomy {list(LABELS)}")
-        if not isinstance(card.thresholds, dict) or set(card.thresholds) - set(LABELS):
+        if (not card.labels or not all(isinstance(n, str) and n for n in card.labels)
+                or len(set(card.labels)) != len(card.labels)):
+            raise ModelFolderError(f"{path}: labels must be a list of distinct label names, not {card.labels}")
+        if not isinstance(card.thresholds, dict) or set(card.thresholds) - set(card.labels):
             raise ModelFolderError(f"{path}: thresholds must give one value per label")
-        for name in LABELS:  # missing, null, NaN or out of range would switch a label off without a word
+        for name in card.labels:  # missing, null, NaN or out of range would switch a label off without a word
             if name not in card.thresholds:
                 raise ModelFolderError(f"{path}: thresholds.{name} is missing; thresholds must give one "
                                        "value per label")
@@ -89,6 +93,14 @@ class ModelCard:
                 raise ModelFolderError(f"{path}: thresholds.{name} must be a number from 0 to 1, "
                                        f"not {json.dumps(value)}")
         return card
+
+
+def _upgraded(data: dict, version: int, path: Path) -> dict:
+    """A card of an older format in the current one: the one place that reads older cards.
+    Format 1 cards were all of the ten-label taxonomy of :mod:`jprivacy.labels`."""
+    if version == 1 and data.get("labels") != list(LABELS):
+        raise ModelFolderError(f"{path}: a format 1 card must have the labels {list(LABELS)}")
+    return {**data, "format_version": FORMAT_VERSION}
 
 
 def check_files(folder: Path, required: tuple[str, ...]) -> None:

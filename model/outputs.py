@@ -32,14 +32,14 @@ except ImportError:  # Windows: no advisory locks; a second run is not refused t
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import UsageError
+from .errors import JprivacyError, UsageError
 from .labels import LABELS
 from .readers import LONE_SURROGATE, ReadError, clean_text
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
-class OutputBusyError(Exception):
+class OutputBusyError(JprivacyError):
     """Another run holds the lock on the output; the message says which file."""
 
 
@@ -149,9 +149,16 @@ def _csv_row(record: dict) -> dict:
 # Types of the fields jprivacy writes; a pass-through field takes the type its values have.
 # Scores are float64, so a score reads back as the number JSON Lines shows (0.0008, not 0.0007999…).
 _KNOWN_TYPES = {"doc": pa.string(), "clause": pa.int64(), "start": pa.int64(), "end": pa.int64(),
-                "section": pa.string(), "text": pa.string(), "labels": pa.list_(pa.string()),
-                "scores": pa.struct([(name, pa.float64()) for name in LABELS])}
-RECORD_SCHEMA = pa.schema(list(_KNOWN_TYPES.items()))  # a clause record of ``tag``
+                "section": pa.string(), "text": pa.string(), "labels": pa.list_(pa.string())}
+
+
+def _scores_type(labels) -> pa.DataType:
+    return pa.struct([(name, pa.float64()) for name in labels])
+
+
+def record_schema(labels=LABELS) -> pa.Schema:
+    """The Arrow schema of a clause record of ``tag`` for a model with ``labels``."""
+    return pa.schema([*_KNOWN_TYPES.items(), ("scores", _scores_type(labels))])
 CSV_FORMULA_START = tuple("=+-@\t\r")  # a spreadsheet would run such a cell as a formula
 
 
@@ -194,8 +201,12 @@ def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
     if rows:
         infer()
     inferred = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
-    return pa.schema([(f.name, _KNOWN_TYPES.get(f.name, f.type if f.type != pa.null() else pa.string()))
-                      for f in inferred])
+    def typed(f: pa.Field) -> pa.DataType:
+        if f.name == "scores" and pa.types.is_struct(f.type):
+            return _scores_type([field.name for field in f.type])
+        return _KNOWN_TYPES.get(f.name, f.type if f.type != pa.null() else pa.string())
+
+    return pa.schema([(f.name, typed(f)) for f in inferred])
 
 
 def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int) -> None:

@@ -1,7 +1,7 @@
 """Policy coverage reports: which disclosures Japanese law expects a policy makes, with evidence.
 
-The checklist (:data:`CHECKLIST`) is data, read from ``checklist.toml``: each item names the
-disclosure in Japanese, its legal basis, and a rule over the labels of the clauses (and, where
+The checklist (:func:`default_checklist`, also ``CHECKLIST``) is data, read from
+``checklist.toml`` when a report first needs it: each item names the disclosure in Japanese, its legal basis, and a rule over the labels of the clauses (and, where
 labels alone cannot tell, keywords in the clause or its section heading).  The clauses that satisfy the rule are the
 item's evidence.  An item is
 
@@ -28,17 +28,17 @@ import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
 
-from . import render
 from .errors import UsageError
-from .records import label_counts, text_or_empty
 from .labels import LABELS
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError
+from .records import label_counts, text_or_empty
 from .render import MISSING_BACKGROUND, STATUS_COLOR, STATUS_MARK, page, svg_bars
 
 __all__ = ["coverage", "PolicyReport", "CHECKLIST", "ITEMS", "COUNTRIES", "Item", "Finding", "check",
@@ -85,9 +85,27 @@ def read_checklist(path: Path = CHECKLIST_FILE) -> tuple[Item, ...]:
     return items
 
 
-CHECKLIST: tuple[Item, ...] = read_checklist()
-ITEMS: dict[str, Item] = {item.id: item for item in CHECKLIST}
-COUNTRIES = ITEMS["foreign_country"].keywords  # names that tell where data goes abroad
+@cache
+def default_checklist() -> tuple[Item, ...]:
+    """The project's checklist, read from ``checklist.toml`` the first time a report needs it."""
+    return read_checklist()
+
+
+def checklist_items() -> dict[str, Item]:
+    """The default checklist's items by id."""
+    return {item.id: item for item in default_checklist()}
+
+
+def __getattr__(name: str):
+    """``CHECKLIST``, ``ITEMS`` and ``COUNTRIES`` (the names that tell where data goes abroad),
+    read when first asked for: importing this module reads no file."""
+    if name == "CHECKLIST":
+        return default_checklist()
+    if name == "ITEMS":
+        return checklist_items()
+    if name == "COUNTRIES":
+        return checklist_items()["foreign_country"].keywords
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _fold(text: str) -> str:
@@ -103,8 +121,9 @@ class Finding:
     evidence: list[int] = field(default_factory=list)
 
 
-def check(clauses: pd.DataFrame, checklist: Sequence[Item] = CHECKLIST) -> list[Finding]:
-    """Apply the checklist to the clause records of one policy."""
+def check(clauses: pd.DataFrame, checklist: Sequence[Item] | None = None) -> list[Finding]:
+    """Apply the checklist (default: the project's) to the clause records of one policy."""
+    checklist = checklist or default_checklist()
     labels = list(clauses["labels"])
     sections = [text_or_empty(s) for s in clauses.get("section", [""] * len(clauses))]
     words = [_fold(f"{section}\n{text}") for section, text in zip(sections, clauses["text"])]
@@ -130,7 +149,7 @@ class PolicyReport:
     """
 
     def __init__(self, doc: str, clauses: pd.DataFrame, text: str | None = None, model: str | None = None,
-                 checklist: Sequence[Item] = CHECKLIST):
+                 checklist: Sequence[Item] | None = None):
         self.doc = doc
         self.clauses = clauses.reset_index(drop=True)
         self.text = text
@@ -182,6 +201,8 @@ class PolicyReport:
     # -- HTML ------------------------------------------------------------------
     def body_html(self) -> str:
         """The report without the page around it (used in Jupyter and in the standalone page)."""
+        from . import render
+
         return render.report_html(self)
 
     def to_html(self) -> str:
@@ -193,7 +214,7 @@ class PolicyReport:
 
 
 def coverage(frame: pd.DataFrame, model: str | None = None,
-             checklist: Sequence[Item] = CHECKLIST) -> list[PolicyReport]:
+             checklist: Sequence[Item] | None = None) -> list[PolicyReport]:
     """One :class:`PolicyReport` per document of a tagged frame (from ``Tagger.tag``/``tag_many``)."""
     texts = getattr(frame, "texts", None) or {}
     groups = dict(tuple(frame.groupby("doc", sort=False)))
@@ -208,7 +229,7 @@ def summary_frame(reports: Iterable[PolicyReport]) -> pd.DataFrame:
 
 
 def _summary(rows: dict[str, dict[str, str]]) -> pd.DataFrame:
-    return pd.DataFrame.from_dict(rows, orient="index", columns=[i.id for i in CHECKLIST]).rename_axis("doc")
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[i.id for i in default_checklist()]).rename_axis("doc")
 
 
 def summary_counts(summary: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -225,7 +246,10 @@ def coverage_rates(summary: pd.DataFrame) -> pd.Series:
 def summary_html(summary: pd.DataFrame, links: dict[str, str] | None = None,
                  errors: Sequence[str] = (), model: str | None = None) -> str:
     """Index page for a set of policies: coverage chart, then the policy x item table."""
-    return render.summary_html(summary, ITEMS, coverage_rates(summary), summary_counts(summary), links, errors, model)
+    from . import render
+
+    return render.summary_html(summary, checklist_items(), coverage_rates(summary), summary_counts(summary), links,
+                               errors, model)
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -288,7 +312,7 @@ class ReportWriter:
         summary = _summary(self.rows)
         if self.kind == "json":
             write_json_atomic(self.path, {
-                "model": self.model, "checklist": [item.to_dict() for item in CHECKLIST],
+                "model": self.model, "checklist": [item.to_dict() for item in default_checklist()],
                 "policies": self.reports,
                 "summary": {"policies": len(summary), "items": summary_counts(summary), "table": self.rows},
                 "errors": [{"doc": e.doc, "error": e.reason} for e in errors]})

@@ -14,7 +14,6 @@ import numpy as np
 from .backends.loading import load_backend
 from .frame import ClauseFrame
 from .records import RECORD_FIELDS
-from .labels import LABELS
 from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context, iter_segment
@@ -41,8 +40,8 @@ class Tagger:
         self.card = card
         self.folder = folder
         self.batch_size = batch_size
-        self.labels: tuple[str, ...] = LABELS
-        self.thresholds = np.array([card.thresholds[name] for name in LABELS], np.float32)
+        self.labels: tuple[str, ...] = tuple(card.labels)  # the model's own labels (its card's)
+        self.thresholds = np.array([card.thresholds[name] for name in self.labels], np.float32)
 
     def identity(self) -> dict:
         """What tells this model from another: its folder and the SHA-256 of its card (which

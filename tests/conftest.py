@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -60,3 +61,20 @@ def tiny_transformer(tmp_path_factory, small_corpus, tiny_base_model):
 @pytest.fixture(scope="session")
 def seed_policy():
     return sorted(POLICIES.glob("002_*.txt"))[0]
+
+
+@pytest.fixture
+def run_main(capsys):
+    """The jprivacy command in this process (its ``main``), where no process start is needed:
+    what it returns, prints and writes, as a CompletedProcess.  A traceback would fail the test."""
+    from jprivacy.cli import main
+
+    def run(*args) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit:
+            code = exit.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.encode(), err.encode())
+    return run

@@ -72,7 +72,7 @@ def test_a_card_with_training_settings_beside_the_others_still_loads(tiny_transf
     (TransformerSettings, {"precision": "fp16"}, "precision must be one of"),
     (TransformerSettings, {"max_length": 2}, "at least 8 tokens"),
     (TransformerSettings, {"precision": "int8", "compile": True}, "not to int8"),
-    (OnnxSettings, {"precision": "bf16"}, "fp32, int8 or int8-static"),
+    (OnnxSettings, {"precision": "bf16"}, "fp32, int8, int8-static"),
     (OnnxSettings, {"threads": 4}, "'threads'"),
 ])
 def test_inference_settings_are_checked(cls, data, message):

@@ -300,23 +300,6 @@ def test_classify_skips_bad_lines_with_one_line_each_and_keeps_the_rest(tmp_path
 
 
 # -- issue 14: what a new user broke ------------------------------------------------------------
-@pytest.fixture
-def run_main(capsys):
-    """The jprivacy command in this process (its ``main``), where no process start is needed:
-    what it returns, prints and writes, as a CompletedProcess.  A traceback would fail the test."""
-    from jprivacy.cli import main
-
-    def run(*args) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exit:
-            code = exit.code
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.encode(), err.encode())
-    return run
-
-
 def one_line_error(result, *parts: str, code: int = 2) -> str:
     """The run failed with ``code`` and said so in one line holding every part, with no traceback."""
     lines = stderr_lines(result)

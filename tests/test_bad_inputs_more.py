@@ -55,7 +55,7 @@ from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelFolderError
 from jprivacy.segment import segment
 from jprivacy.tagger import BUNDLED
-from test_bad_inputs import JPRIVACY, one_line_error, run_main, stderr_lines, strict_json_lines  # noqa: F401
+from test_bad_inputs import JPRIVACY, one_line_error, stderr_lines, strict_json_lines
 
 POLICY = ("第1条（取得する情報）\n当社は、氏名、メールアドレス及びCookieを取得します。\n"
           "第2条（第三者提供）\n当社は、法令に基づく場合を除き、個人情報を第三者に提供しません。\n")

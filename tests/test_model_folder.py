@@ -61,7 +61,7 @@ def test_planted_pickle_is_refused_and_never_run(copy_of, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"labels": ["collection", "purpose"]}, "do not match the taxonomy"),
+    ({"labels": ["collection", "purpose"]}, "thresholds must give one value per label"),
     ({"format_version": 99}, "newer than this jprivacy"),
     ({"backend": "magic"}, "unknown backend"),
 ])

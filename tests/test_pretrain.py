@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from jprivacy.labels import LABELS
 from jprivacy.train.config import PretrainConfig
 from jprivacy.train.corpus import Source, build_corpus
 
@@ -123,7 +124,7 @@ def test_tiny_electra_pretraining_writes_a_discriminator_that_fine_tuning_loads(
     folder = pretrain(tmp_path / "electra", config, sources=sources * 4, log=lambda m: None)
     record = json.loads((folder / "pretraining.json").read_text(encoding="utf-8"))
     assert record["config"]["objective"] == "electra"
-    _, model = load_base(str(folder), num_labels=10, max_length=16)
+    _, model = load_base(str(folder), labels=LABELS, max_length=16)
     assert type(model).__name__ == "ElectraForSequenceClassification" and model.config.hidden_size == 16
     _, loading = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=10, output_loading_info=True)
     assert loading["missing_keys"] and all(key.startswith("classifier.") for key in loading["missing_keys"])

@@ -48,9 +48,14 @@ class FlagConfig(Settings):
         types = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             kind = types[f.name]
-            options = {"type": parse_bool, "nargs": "?", "const": True} if kind is bool else {"type": kind}
+            if typing.get_origin(kind) is typing.Literal:  # choices come from the field's type
+                options = {"choices": typing.get_args(kind)}
+            elif kind is bool:
+                options = {"type": parse_bool, "nargs": "?", "const": True, "metavar": "BOOL"}
+            else:
+                options = {"type": kind, "metavar": kind.__name__.upper()}
             help_text = f.metadata.get("help", "")
-            parser.add_argument("--" + f.name.replace("_", "-"), default=f.default, metavar=kind.__name__.upper(),
+            parser.add_argument("--" + f.name.replace("_", "-"), default=f.default,
                                 help=f"{help_text} (default: %(default)s)" if help_text else "default: %(default)s",
                                 **options)
 
@@ -115,11 +120,13 @@ class PretrainConfig(FlagConfig):
     learning_rate: float = flag(5e-4, "peak learning rate of AdamW")
     mlm_probability: float = flag(0.15, "share of the tokens to predict")
     whole_word_mask: bool = flag(True, "mask whole MeCab words rather than single sub-words")
-    objective: str = flag("mlm", "mlm: masked-LM BERT; electra: replaced-token detection, an ELECTRA "
-                                 "discriminator trained beside a generator a quarter its width")
+    objective: typing.Literal["mlm", "electra"] = flag("mlm", "mlm: masked-LM BERT; electra: replaced-token "
+                                                      "detection, an ELECTRA discriminator trained beside a "
+                                                      "generator a quarter its width")
     seed: int = flag(13, "seed of weight initialisation, data order and masking")
 
     def __post_init__(self):
+        super().__post_init__()
         if min(self.vocab_size, self.hidden_size, self.layers, self.heads, self.intermediate_size,
                self.max_steps, self.batch_size) < 1:
             raise ValueError("vocab size, sizes, layers, heads, steps and batch size must be at least 1")
@@ -127,8 +134,6 @@ class PretrainConfig(FlagConfig):
             raise ValueError(f"hidden size {self.hidden_size} is not a multiple of heads {self.heads}")
         if self.max_length < 8:
             raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
-        if self.objective not in ("mlm", "electra"):
-            raise ValueError(f"objective must be mlm or electra, not {self.objective!r}")
         if not 0 < self.mlm_probability < 1 or self.learning_rate <= 0:
             raise ValueError(f"mlm probability must lie between 0 and 1 and the learning rate be positive, "
                              f"not {self.mlm_probability} and {self.learning_rate}")

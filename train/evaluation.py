@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,8 @@ from jprivacy.errors import UsageError
 from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_json_lines, read_records
 from jprivacy.readers import ReadError, read_document
-from jprivacy.segment import segment
 from jprivacy.records import record_contexts
+from jprivacy.segment import segment
 
 from .metrics import multi_hot, report
 from .thresholds import tune
@@ -52,10 +53,14 @@ def read_gold(path: str | Path) -> list[dict]:
         records.append(record)
     if not records:
         raise UsageError(f"{path}: no records")
-    unknown = {name for r in records for name in r["labels"]} - set(LABELS)
-    if unknown:
-        raise UsageError(f"{path}: unknown label(s) {sorted(unknown)}")
     return records
+
+
+def check_label_names(records: list[dict], labels: Sequence[str], where: str) -> None:
+    """Refuse gold records whose labels are not among the model's ``labels``."""
+    unknown = {name for r in records for name in r["labels"]} - set(labels)
+    if unknown:
+        raise UsageError(f"{where}: unknown label(s) {sorted(unknown)}; the model has {', '.join(labels)}")
 
 
 def sections_from_policies(records: list[dict], folder: Path) -> str:
@@ -88,10 +93,10 @@ def sections_from_policies(records: list[dict], folder: Path) -> str:
             f"in {folder} (jprivacy segmenter); the rest evaluated without a section")
 
 
-def label_cooccurrence(y: np.ndarray) -> pd.DataFrame:
+def label_cooccurrence(y: np.ndarray, labels: Sequence[str] = LABELS) -> pd.DataFrame:
     """Labels x labels: clauses carrying both (the diagonal counts each label)."""
     y = np.asarray(y, dtype=np.int64)
-    return pd.DataFrame(y.T @ y, index=list(LABELS), columns=list(LABELS))
+    return pd.DataFrame(y.T @ y, index=list(labels), columns=list(labels))
 
 
 @dataclass
@@ -103,6 +108,7 @@ class Evaluation:
     probs: np.ndarray
     thresholds: np.ndarray
     note: str = ""
+    labels: tuple[str, ...] = LABELS
 
     @property
     def y_pred(self) -> np.ndarray:
@@ -110,7 +116,7 @@ class Evaluation:
 
     def scores(self) -> dict:
         """Per-label and averaged precision/recall/F1 (see :func:`jprivacy.train.report`)."""
-        return report(self.y_true, self.y_pred)
+        return report(self.y_true, self.y_pred, labels=self.labels)
 
     def table(self) -> pd.DataFrame:
         """Per-label precision, recall, F1 and support, then the macro and micro averages."""
@@ -126,11 +132,11 @@ class Evaluation:
         """
         missed = (self.y_true == 1) & (self.y_pred == 0)
         extra = (self.y_true == 0) & (self.y_pred == 1)
-        names = [*LABELS, NONE]
+        names = [*self.labels, NONE]
         counts = pd.DataFrame(0, index=names, columns=names)
         for fn, fp in zip(missed, extra):
-            rows = [LABELS[j] for j in np.flatnonzero(fn)] or [NONE]
-            cols = [LABELS[j] for j in np.flatnonzero(fp)] or [NONE]
+            rows = [self.labels[j] for j in np.flatnonzero(fn)] or [NONE]
+            cols = [self.labels[j] for j in np.flatnonzero(fp)] or [NONE]
             for a in rows:
                 for b in cols:
                     if not (a == NONE and b == NONE):
@@ -150,14 +156,16 @@ class Evaluation:
 
         rows = {name: {"threshold": float(self.thresholds[j]), "f1": f1(j, self.thresholds[j]),
                        "f1_at_0.5": f1(j, 0.5), "best_threshold_here": float(best[j]),
-                       "best_f1_here": f1(j, best[j])} for j, name in enumerate(LABELS)}
+                       "best_f1_here": f1(j, best[j])} for j, name in enumerate(self.labels)}
         return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def evaluate_records(tagger, records: list[dict], name: str = "records", note: str = "") -> Evaluation:
     """Score ``tagger`` on records with ``text``, ``labels`` and optional ``section`` and ``lead``."""
+    check_label_names(records, tagger.labels, name)
     probs = tagger.predict_proba([r["text"] for r in records], record_contexts(records))
-    return Evaluation(name, multi_hot([r["labels"] for r in records]), probs, tagger.thresholds, note)
+    return Evaluation(name, multi_hot([r["labels"] for r in records], tagger.labels), probs, tagger.thresholds, note,
+                      tagger.labels)
 
 
 def evaluate_split(tagger, split: str = "test", labeled: Path = LABELED) -> Evaluation:

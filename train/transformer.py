@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from scipy.special import expit
@@ -18,6 +19,7 @@ from scipy.special import expit
 from jprivacy.backends.base import Trainable
 from jprivacy.backends.transformer import (DEFAULT_BASE_MODEL, TransformerBackend, TransformerInput,
                                            TransformerSettings, encode_pairs)
+from jprivacy.errors import JprivacyError
 from jprivacy.labels import LABELS
 from jprivacy.train.config import TrainConfig
 
@@ -25,13 +27,14 @@ __all__ = ["DEFAULT_BASE_MODEL", "TrainConfig", "BaseModelError", "FineTuner", "
            "fine_tune", "is_main_process", "bf16_supported"]
 
 
-class BaseModelError(Exception):
+class BaseModelError(JprivacyError):
     """The base model cannot be found locally nor fetched."""
 
 
-def load_base(name: str, num_labels: int | None = None, max_length: int | None = None):
-    """Tokenizer and model for ``name`` (a folder or a Hub name), with one clear error if absent;
-    a ``max_length`` the model cannot take is refused before its weights are loaded."""
+def load_base(name: str, labels: Sequence[str] | None = None, max_length: int | None = None):
+    """Tokenizer and model for ``name`` (a folder or a Hub name), with a classification head for
+    ``labels`` when given, and one clear error if absent; a ``max_length`` the model cannot take
+    is refused before its weights are loaded."""
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     try:
@@ -39,9 +42,9 @@ def load_base(name: str, num_labels: int | None = None, max_length: int | None =
         if max_length is not None:
             check_max_length(max_length, name, tokenizer, AutoConfig.from_pretrained(name))
         kwargs = {}
-        if num_labels is not None:
-            kwargs = {"num_labels": num_labels, "problem_type": "multi_label_classification",
-                      "id2label": dict(enumerate(LABELS)), "label2id": {n: i for i, n in enumerate(LABELS)}}
+        if labels is not None:
+            kwargs = {"num_labels": len(labels), "problem_type": "multi_label_classification",
+                      "id2label": dict(enumerate(labels)), "label2id": {n: i for i, n in enumerate(labels)}}
         model = AutoModelForSequenceClassification.from_pretrained(name, use_safetensors=True, **kwargs)
     except (OSError, ValueError) as err:
         raise BaseModelError(
@@ -102,15 +105,16 @@ def _macro_f1(eval_pred) -> dict:
             "micro_f1": f1_score(labels, predicted, average="micro", zero_division=0)}
 
 
-def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None):
-    """Fine-tune on ``train`` = (texts, sections, y); early-stop on ``validation``'s macro-F1."""
+def fine_tune(config: TrainConfig, train, validation, tokenizer=None, model=None, labels: Sequence[str] = LABELS):
+    """Fine-tune on ``train`` = (texts, sections, y), ``y`` a column per label of ``labels``;
+    early-stop on ``validation``'s macro-F1."""
     import torch
     from transformers import (DataCollatorWithPadding, EarlyStoppingCallback, Trainer,
                               TrainingArguments, set_seed)
 
     set_seed(config.seed)
     if model is None:
-        tokenizer, model = load_base(config.base_model, len(LABELS), config.max_length)
+        tokenizer, model = load_base(config.base_model, labels, config.max_length)
     else:
         check_max_length(config.max_length, config.base_model, tokenizer, model.config)
     y = np.asarray(train[2], np.float32)
@@ -161,8 +165,10 @@ class FineTuner(Trainable):
     name = "transformer"
     files = TransformerBackend.files
 
-    def __init__(self, **settings):
-        self.config = TrainConfig.from_dict(settings)
+    def __init__(self, labels: Sequence[str] = LABELS, config: TrainConfig | None = None, **overrides):
+        """``config``, or the fields of :class:`TrainConfig` to change from their defaults."""
+        self.config = config if config is not None else TrainConfig.from_dict(overrides)
+        self.labels = tuple(labels)
         self.backend: TransformerBackend | None = None
 
     @property
@@ -173,7 +179,7 @@ class FineTuner(Trainable):
         config = self.config
         if validation is not None:
             validation = (validation[0], config.contexts(validation[1]), validation[2])
-        tokenizer, model = fine_tune(config, (texts, config.contexts(sections), y), validation)
+        tokenizer, model = fine_tune(config, (texts, config.contexts(sections), y), validation, labels=self.labels)
         shared = {k: v for k, v in config.to_dict().items() if k in TransformerInput.field_names()}
         self.backend = TransformerBackend(TransformerSettings(**shared, training=config.training_only()),
                                           tokenizer, model.eval())

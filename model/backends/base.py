@@ -21,6 +21,18 @@ _PLAIN_NAMES = {int: "a whole number", float: "a number", bool: "true or false",
                 str | None: "a string or null", bool | None: "true, false or null"}
 
 
+# The arithmetic a model can run in, per runtime: the one list the settings, the CLI and the
+# exporter take their choices from.
+TorchPrecision = typing.Literal["fp32", "bf16", "int8"]
+OnnxPrecision = typing.Literal["fp32", "int8", "int8-static"]
+RUNTIMES = ("onnx", "torch")
+
+
+def precisions(runtime: str) -> tuple[str, ...]:
+    """The precisions a model exported for ``runtime`` ("onnx" or "torch") can have."""
+    return typing.get_args(OnnxPrecision if runtime == "onnx" else TorchPrecision)
+
+
 @dataclasses.dataclass
 class Settings:
     """Base of the settings dataclasses: a backend's inference settings (recorded in a model
@@ -30,6 +42,15 @@ class Settings:
     several fields belong in a subclass's ``__post_init__`` (they raise ValueError).
     """
 
+    def __post_init__(self):
+        """Refuse a value of a ``Literal`` field that is not one of its choices (subclasses add
+        their checks across fields, calling this first)."""
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            choices = typing.get_args(hints[f.name]) if typing.get_origin(hints[f.name]) is typing.Literal else ()
+            if choices and getattr(self, f.name) not in choices:
+                raise ValueError(f"{f.name} must be one of {', '.join(choices)}, not {getattr(self, f.name)!r}")
+
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(cls))
@@ -37,7 +58,8 @@ class Settings:
     @classmethod
     def from_dict(cls, data: Mapping):
         """The settings in ``data``, refused (ValueError naming the key) when a key is not a field
-        or a value is not of its field's plain type (``max_length: "128"``)."""
+        or a value is not of its field's plain type (``max_length: "128"``); then checked by
+        ``__post_init__``."""
         if not isinstance(data, Mapping):
             raise ValueError(f"settings must be a JSON object, not {data!r}")
         unknown = [key for key in data if key not in cls.field_names()]

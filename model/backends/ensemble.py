@@ -44,6 +44,7 @@ class EnsembleSettings(Settings):
     combine: str = "mean"
 
     def __post_init__(self):
+        super().__post_init__()
         if not self.members or len(self.weights) != len(self.members):
             raise ValueError(f"an ensemble needs one weight per member, not {len(self.weights)} weights "
                              f"for {len(self.members)} members")
@@ -77,12 +78,14 @@ class EnsembleBackend(Trainable):
     name = "ensemble"
     files = ()
 
-    def __init__(self, members: dict[str, Backend], weights: Sequence[float] | None = None, combine: str = "mean"):
+    def __init__(self, members: dict[str, Backend], weights: Sequence[float] | None = None, combine: str = "mean",
+                 labels: Sequence[str] = LABELS):
         """``members``: member name → backend (a trainable one is fitted by :meth:`fit`, e.g. a
         new ``LinearBackend()`` or ``jprivacy.train.transformer.FineTuner(...)``); ``weights``:
         one per member (default: equal); ``combine``: "mean" or "log_odds" (see the module's
         docstring)."""
         self.members: dict[str, Backend] = dict(members)
+        self.labels = tuple(labels)
         self.fitted: set[str] = set()
         self.cards: dict[str, ModelCard] = {}
         self.settings = EnsembleSettings(list(members), list(weights or [1.0 / len(members)] * len(members)), combine)
@@ -114,13 +117,13 @@ class EnsembleBackend(Trainable):
         if name in self.cards:
             return self.cards[name]
         member = self.members[name]
-        return ModelCard(backend=member.name, labels=list(LABELS), thresholds={n: 0.5 for n in LABELS},
+        return ModelCard(backend=member.name, labels=list(self.labels), thresholds={n: 0.5 for n in self.labels},
                          base_model=getattr(member, "base_model", None),
                          training_data={"thresholds_tuned_on": "none (0.5)", "member_of": "ensemble"})
 
     def member_thresholds(self, name: str) -> np.ndarray:
         """Member ``name``'s own thresholds, in label order."""
-        return np.array([self.member_card(name).thresholds[label] for label in LABELS], np.float64)
+        return np.array([self.member_card(name).thresholds[label] for label in self.labels], np.float64)
 
     def member_probabilities(self, texts: Sequence[str], sections: Sequence[str]) -> list[np.ndarray]:
         """Each member's probabilities, in member order."""
@@ -148,11 +151,13 @@ class EnsembleBackend(Trainable):
         return self.settings.to_dict()
 
     @classmethod
-    def from_members(cls, settings: EnsembleSettings, members: dict[str, tuple[Backend, ModelCard]]) -> "EnsembleBackend":
+    def from_members(cls, settings: EnsembleSettings, members: dict[str, tuple[Backend, ModelCard]],
+                     labels: Sequence[str] = LABELS) -> "EnsembleBackend":
         """The ensemble of ``members`` (member name → its loaded backend and card), each of them
         fitted, as ``settings`` combine them (:func:`jprivacy.backends.loading.load_backend`
         loads an ensemble folder this way)."""
-        ensemble = cls({name: backend for name, (backend, _) in members.items()}, settings.weights, settings.combine)
+        ensemble = cls({name: backend for name, (backend, _) in members.items()}, settings.weights, settings.combine,
+                       labels)
         for name, (backend, card) in members.items():
             ensemble.adopt(name, backend, card)
         return ensemble

@@ -46,6 +46,7 @@ class LinearSettings(Settings):
     lead_weight: float = 0.3               # weight of the lead-in block (0: the lead-in is not used)
 
     def __post_init__(self):
+        super().__post_init__()
         self.ngram_range = tuple(self.ngram_range)
         if not 1 <= self.ngram_range[0] <= self.ngram_range[1]:
             raise ValueError(f"ngram_range must be (low, high) with 1 <= low <= high, not {self.ngram_range}")
@@ -57,8 +58,9 @@ class LinearBackend(Trainable):
     name = "linear"
     files = (WEIGHTS, VOCAB)
 
-    def __init__(self, **settings):
-        self.config = LinearSettings.from_dict(settings)
+    def __init__(self, settings: LinearSettings | None = None, **overrides):
+        """``settings``, or the fields of :class:`LinearSettings` to change from their defaults."""
+        self.config = settings if settings is not None else LinearSettings.from_dict(overrides)
         for name, value in self.config.to_dict().items():
             setattr(self, name, value)
         self.text_vec: TfidfVectorizer | None = None
@@ -135,7 +137,7 @@ class LinearBackend(Trainable):
         return self.settings()
 
     @classmethod
-    def load(cls, folder: Path, settings: dict) -> "LinearBackend":
+    def load(cls, folder: Path, settings: dict, labels: tuple[str, ...] = LABELS) -> "LinearBackend":
         backend = cls(**{"lead_weight": 0.0, **settings})  # cards older than the lead-in had none
         arrays = load_file(str(folder / WEIGHTS))
         vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
@@ -144,9 +146,9 @@ class LinearBackend(Trainable):
             vec.idf_ = arrays[f"{key}_idf"]
             setattr(backend, attr, vec)
         backend.coef, backend.intercept = arrays["coef"], arrays["intercept"]
-        n_labels = len(LABELS)
+        n_labels = len(labels)
         if backend.coef.ndim != 2 or backend.coef.shape[0] != n_labels or backend.intercept.shape != (n_labels,):
-            raise ValueError(f"{folder}: the weights score {backend.coef.shape[0]} labels, the taxonomy has {n_labels}")
+            raise ValueError(f"{folder}: the weights score {backend.coef.shape[0]} labels, the card has {n_labels}")
         n_features = sum(len(vocab[key]) for key in backend._vectorizers())
         if backend.coef.shape[1] != n_features:
             raise ValueError(f"{folder}: coefficients ({backend.coef.shape[1]}) do not match "

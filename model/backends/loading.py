@@ -15,7 +15,8 @@ from .ensemble import EnsembleBackend, EnsembleSettings
 def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
     """The backend saved in ``folder`` and its card; :class:`ModelFolderError` (one line) for a
     folder that cannot be used: no card, an unknown backend, a pickle, a missing, damaged or
-    mismatched file (weights for another number of labels, a vocabulary that is not the graph's)."""
+    mismatched file (weights for another number of labels than the card's, a vocabulary that is
+    not the graph's).  A backend kept in one folder is ``load(folder, settings, labels)``-ed."""
     folder = Path(folder)
     card = ModelCard.read(folder)
     try:
@@ -24,7 +25,8 @@ def load_backend(folder: str | Path) -> tuple[Backend, ModelCard]:
         raise ModelFolderError(f"{folder}: {err}") from None
     check_files(folder, cls.files)
     try:
-        backend = _load_ensemble(folder, card) if card.backend == "ensemble" else cls.load(folder, card.settings)
+        backend = (_load_ensemble(folder, card) if card.backend == "ensemble"
+                   else cls.load(folder, card.settings, tuple(card.labels)))
     except ModelFolderError:
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError, SafetensorError) as err:  # damaged or mismatched files
@@ -44,4 +46,6 @@ def _load_ensemble(folder: Path, card: ModelCard) -> EnsembleBackend:
         members[name] = load_backend(folder / name)
         if name in BACKEND_NAMES and members[name][1].backend != name:
             raise ValueError(f"member {name!r} holds a {members[name][1].backend} model, not a {name} model")
-    return EnsembleBackend.from_members(settings, members)
+        if members[name][1].labels != card.labels:
+            raise ValueError(f"member {name!r} has the labels {members[name][1].labels}, the ensemble {card.labels}")
+    return EnsembleBackend.from_members(settings, members, tuple(card.labels))

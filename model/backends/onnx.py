@@ -17,7 +17,7 @@ from scipy.special import expit
 
 from jprivacy.labels import LABELS
 
-from .base import Backend, Settings
+from .base import Backend, OnnxPrecision, Settings
 from ..segment import innermost
 from .mecab_wordpiece import load_tokenizer
 from .transformer import batched_probabilities, cpu_count
@@ -31,14 +31,13 @@ class OnnxSettings(Settings):
 
     inference_batch_size: int = 32
     max_length: int = 192
-    precision: str = "fp32"
+    precision: OnnxPrecision = "fp32"
     exported_from: str | None = None
     section_levels: int = 0
     calibration: dict | None = None  # int8-static: the clauses its activation ranges were calibrated on
 
     def __post_init__(self):
-        if self.precision not in ("fp32", "int8", "int8-static"):
-            raise ValueError(f"an onnx model's precision is fp32, int8 or int8-static, not {self.precision!r}")
+        super().__post_init__()
         if self.section_levels < 0:
             raise ValueError(f"section levels must be 0 (all) or more, not {self.section_levels}")
         if self.inference_batch_size < 1 or self.max_length < 1:
@@ -60,8 +59,9 @@ class OnnxBackend(Backend):
     name = "onnx"
     files = (MODEL_FILE, "tokenizer_config.json")
 
-    def __init__(self, settings: OnnxSettings, folder: Path, session, tokenizer):
+    def __init__(self, settings: OnnxSettings, folder: Path, session, tokenizer, labels: tuple[str, ...] = LABELS):
         self.settings = settings
+        self.labels = labels
         self.folder = folder
         self.session = session
         self.input_names = {i.name for i in session.get_inputs()}
@@ -73,7 +73,7 @@ class OnnxBackend(Backend):
 
         contexts = [innermost(s, self.settings.section_levels) for s in sections]
         return batched_probabilities(texts, contexts, self.tokenizer, self.settings.max_length,
-                                     self.settings.inference_batch_size, len(LABELS), run)
+                                     self.settings.inference_batch_size, len(self.labels), run)
 
     def save(self, folder: Path) -> dict:
         shutil.copyfile(self.folder / MODEL_FILE, folder / MODEL_FILE)
@@ -81,7 +81,7 @@ class OnnxBackend(Backend):
         return self.settings.to_dict()
 
     @classmethod
-    def load(cls, folder: Path, settings: dict) -> "OnnxBackend":
+    def load(cls, folder: Path, settings: dict, labels: tuple[str, ...] = LABELS) -> "OnnxBackend":
         import onnxruntime
 
         checked = OnnxSettings.from_dict(settings)
@@ -93,7 +93,7 @@ class OnnxBackend(Backend):
                                                    providers=["CPUExecutionProvider"])
         except Exception as err:  # ONNX Runtime's load errors (InvalidProtobuf, Fail) derive from Exception only
             raise ValueError(f"{MODEL_FILE}: {str(err).splitlines()[0]}") from None
-        backend = cls(checked, folder, session, load_tokenizer(folder))
+        backend = cls(checked, folder, session, load_tokenizer(folder), labels)
         backend.check_graph()
         return backend
 
@@ -116,8 +116,8 @@ class OnnxBackend(Backend):
             scores = probe(size - 1)
         except Exception:  # ONNX Runtime's errors derive from Exception only
             raise ValueError(f"the tokenizer's vocabulary ({size} words) is larger than the graph's embedding") from None
-        if scores.shape != (1, len(LABELS)):
-            raise ValueError(f"the graph gives {scores.shape[-1]} scores per clause, the model has {len(LABELS)} labels")
+        if scores.shape != (1, len(self.labels)):
+            raise ValueError(f"the graph gives {scores.shape[-1]} scores per clause, the card has {len(self.labels)} labels")
         try:
             probe(size)
         except Exception:

@@ -23,9 +23,8 @@ import numpy as np
 
 from ..labels import LABELS
 from ..segment import innermost
-from .base import Backend, Settings
+from .base import Backend, Settings, TorchPrecision
 
-PRECISIONS = ("fp32", "bf16", "int8")
 
 
 def _quietly(load, *args, **kwargs):
@@ -187,6 +186,7 @@ class TransformerInput(Settings):
                                 "reads, before the lead-in (0: all)"})
 
     def __post_init__(self):
+        super().__post_init__()
         if self.max_length < 8:
             raise ValueError(f"max length must be at least 8 tokens, not {self.max_length}")
         if self.section_levels < 0:
@@ -203,15 +203,13 @@ class TransformerSettings(TransformerInput):
     settings the model was made with; inference does not read them."""
 
     inference_batch_size: int = 32
-    precision: str = "fp32"
+    precision: TorchPrecision = "fp32"
     compile: bool = False
     exported_from: str | None = None
     training: dict = field(default_factory=dict)
 
     def __post_init__(self):
         super().__post_init__()
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
         if self.compile and self.precision == "int8":
             raise ValueError("compile applies to fp32 and bf16, not to int8 dynamic quantization")
         if self.inference_batch_size < 1:
@@ -269,7 +267,7 @@ class TransformerBackend(Backend):
         return self.settings.to_dict()
 
     @classmethod
-    def load(cls, folder: Path, settings: dict) -> "TransformerBackend":
+    def load(cls, folder: Path, settings: dict, labels: tuple[str, ...] = LABELS) -> "TransformerBackend":
         import torch
         from transformers import AutoModelForSequenceClassification
 
@@ -283,8 +281,8 @@ class TransformerBackend(Backend):
         if len(tokenizer) != rows:
             raise ValueError(f"the tokenizer's vocabulary ({len(tokenizer)} words) is not the model's "
                              f"embedding ({rows} rows)")
-        if model.config.num_labels != len(LABELS):
-            raise ValueError(f"the model scores {model.config.num_labels} labels, the taxonomy has {len(LABELS)}")
+        if model.config.num_labels != len(labels):
+            raise ValueError(f"the model scores {model.config.num_labels} labels, the card has {len(labels)}")
         if checked.precision == "int8":
             model = quantize_int8(model)
         else:

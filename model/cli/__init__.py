@@ -9,9 +9,7 @@ import signal
 import sys
 
 from jprivacy import __version__
-from jprivacy.errors import UsageError
-from jprivacy.model_folder import ModelFolderError
-from jprivacy.outputs import OutputBusyError
+from jprivacy.errors import JprivacyError, UsageError
 
 from . import classify, diff, evaluate, export, pretrain, report, tag, train, validate_data
 from ._util import EXIT_PIPE_CLOSED, EXIT_USAGE, FlagsError
@@ -51,7 +49,7 @@ def main(argv=None) -> int:
         return code
     except FlagsError as err:
         parser.error(str(err))
-    except (UsageError, ModelFolderError, OutputBusyError) as err:
+    except JprivacyError as err:  # the library's errors: one line, exit 2
         print(f"jprivacy {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as Unix tools do

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jprivacy.errors import UsageError
 
+from jprivacy.backends.base import RUNTIMES
+
 from ._util import EXIT_INPUT_ERRORS, EXIT_OK, check_output_folder, log
 
 
@@ -14,7 +16,7 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("export", help="faster copy of a transformer model: ONNX Runtime, int8 or bf16")
     parser.add_argument("--model", required=True, help="transformer or ensemble model folder to export")
     parser.add_argument("--output", required=True, help="new model folder to write")
-    parser.add_argument("--runtime", choices=["onnx", "torch"], default="onnx",
+    parser.add_argument("--runtime", choices=RUNTIMES, default="onnx",
                         help="onnx: ONNX Runtime (default); torch: PyTorch at the chosen precision")
     precision = parser.add_mutually_exclusive_group()
     precision.add_argument("--int8", action="store_true", help="int8 dynamic quantization of the linear layers "

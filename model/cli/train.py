@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
-
 from jprivacy.errors import UsageError
 
 from ._util import EXIT_OK, WILD, FlagsError, check_output_folder, existing_folder, log
@@ -28,6 +26,8 @@ def add_parser(sub, settings: bool) -> None:
                         help="ensemble: mean of probabilities with thresholds tuned on validation (default), "
                              "or weighted sum of each member's log-odds centred on its own thresholds")
     parser.add_argument("--output", help="model folder to write")
+    parser.add_argument("--labels", metavar="A,B,C", help="train a model of these labels only (names of the "
+                                                           "taxonomy, comma-separated; default: all of them)")
     parser.add_argument("--kfold", type=int, default=0, help="also report policy-grouped K-fold scores (mean ± sd)")
     parser.add_argument("--threshold-folds", type=int, default=0,
                         help="linear: tune thresholds by policy-grouped K-fold over train+validation, "
@@ -48,9 +48,8 @@ def run(args) -> int:
     from jprivacy.backends.ensemble import EnsembleSettings
     from jprivacy.data import wild_texts
     from jprivacy.train import cross_validate, train_model
-    from jprivacy.train.fit import check_folds, reusable_member
-    from jprivacy.train.transformer import BaseModelError
     from jprivacy.train.config import TrainConfig
+    from jprivacy.train.fit import check_folds
 
     if not (args.output or args.kfold):
         raise FlagsError("train needs --output DIR and/or --kfold K")
@@ -58,10 +57,7 @@ def run(args) -> int:
         raise FlagsError("--threshold-folds is for the linear backend (the transformer early-stops on validation)")
     if args.threshold_origin and not args.threshold_folds:
         raise FlagsError("--threshold-origin needs --threshold-folds K")
-    try:
-        check_folds(args.kfold, args.threshold_folds)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    check_folds(args.kfold, args.threshold_folds)
     if args.output:
         check_output_folder(args.output)
     given = [flag for flag, value in (("--transformer-model", args.transformer_model),
@@ -81,10 +77,10 @@ def run(args) -> int:
         given = ["--" + f.name.replace("_", "-") for f in fields(TrainConfig) if getattr(args, f.name) != f.default]
         if given:
             raise UsageError(f"{', '.join(given)}: only for --backend transformer")
-    settings = TrainConfig.from_args(args).to_dict() if args.backend != "linear" else {}
+    settings = TrainConfig.from_args(args) if args.backend != "linear" else None
     reuse, ensemble = None, None
     if args.backend == "ensemble":
-        settings = {"linear": {}, "transformer": settings}
+        settings = {"linear": None, "transformer": settings}
         reuse = {name: existing_folder(folder) for name, folder in
                  (("linear", args.linear_model), ("transformer", args.transformer_model)) if folder} or None
         ensemble = {"weights": args.weights, "combine": args.combine.replace("-", "_")}
@@ -92,26 +88,27 @@ def run(args) -> int:
     if args.threshold_origin == "wild" and not wild_texts(wild).is_dir():
         raise UsageError(f"--threshold-origin wild: no wild policy texts at {wild_texts(wild)} "
                          "(pass --wild FOLDER or set JPRIVACY_WILD)")
-    try:
-        if args.kfold:
-            cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, ensemble=ensemble,
-                           log=log)
-        if args.output:
-            train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
-                        threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, ensemble=ensemble,
-                        log=log)
-    except BaseModelError as err:
-        raise UsageError(str(err)) from None
-    except ValueError as err:
-        if not (_raised_by(err, check_folds) or _raised_by(err, reusable_member)):
-            raise
-        raise UsageError(str(err)) from None
+    labels = _label_list(args.labels)
+    if args.kfold:
+        cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, ensemble=ensemble, log=log,
+                       labels=labels)
+    if args.output:
+        train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
+                    threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, ensemble=ensemble, log=log,
+                    labels=labels)
     return EXIT_OK
 
 
-def _raised_by(err: Exception, function) -> bool:
-    """Whether ``function`` raised ``err`` itself.  The training functions check the fold counts
-    against the corpus (``check_folds``, a ValueError) once they have read it; that refusal is a
-    usage error, a ValueError from anywhere else in training is a bug."""
-    where = traceback.extract_tb(err.__traceback__)[-1]
-    return (where.name, where.filename) == (function.__name__, function.__code__.co_filename)
+
+def _label_list(text: str | None) -> tuple[str, ...]:
+    """The labels of ``--labels a,b,c`` (default: the whole taxonomy), refused unless they are
+    distinct names of the corpus's taxonomy."""
+    from jprivacy.labels import LABELS
+
+    if text is None:
+        return LABELS
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in LABELS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise FlagsError(f"--labels: distinct names of {', '.join(LABELS)}, not {text!r}")
+    return names

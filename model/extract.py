@@ -1,0 +1,890 @@
+"""Read the fields of ../shared/FIELDS.md from a policy's clauses, with rules only.
+
+The clause labels of the tagger say *where* a policy discloses a practice; this module reads
+*what* it discloses from those clauses: lexicons of Japanese policy wording for the taxonomies
+(data types, purposes, rights, request channels, safeguards, kinds of recipient), a lexicon of
+common external tools and the companies behind them, patterns for company names, and the
+normalisers of :mod:`jprivacy.normalise` for countries, retention periods, the request fee,
+phone numbers, e-mail addresses and the operator's name, address and representative.
+
+A clause's labels decide which rules read it (data types in collection, purpose, third-party and
+cookie clauses; rights, fee and channels in rights clauses; and so on).  Every value comes with
+its evidence: the clause and the offsets of the words that state it in the document's text.
+
+>>> import jprivacy
+>>> from jprivacy.extract import extract
+>>> frame = jprivacy.load().tag(jprivacy.Document("policy", text))
+>>> fields = extract("policy", text, frame.to_dict("records"))
+>>> fields.to_dict()["data_types"]
+['name', 'email', ...]
+
+The rules run in time linear in the size of the document (a clause longer than ``_PIECE``
+characters is read in pieces) and never raise on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, NamedTuple
+
+from .fields import NAME_FIELDS, TAXONOMIES, name_key
+from .normalise import (address, country_codes, durations, email, fee_yen, operator_name, phone_digits,
+                        representative_name, retention_values)
+
+__all__ = ["Evidence", "PolicyFields", "extract"]
+
+# ---------------------------------------------------------------- lexicons
+# Each lexicon maps a value to the patterns of the words that state it.  Where matches of
+# several values overlap, the longest wins (「第三者提供記録の開示」 is provision_record, not
+# disclosure), so a specific phrase shadows the general word inside it.
+
+DATA_TYPES: dict[str, tuple[str, ...]] = {
+    "name": (r"氏名", r"お名前", r"ご?名前", r"フリガナ", r"ふりがな", r"姓名", r"(?:担当者|代表者|契約者)名", r"名義"),
+    "birth_date": (r"生年月日", r"年齢(?:層|区分)?", r"生年", r"誕生日", r"年代"),
+    "gender": (r"性別",),
+    "address": (r"ご?住所", r"郵便番号", r"お届け先", r"(?:配送|送付|請求)先(?:住所|情報)?", r"居住地(?:域)?",
+                r"お住まい(?:の(?:地域|都道府県|市区町村))?"),
+    "phone": (r"(?:携帯)?電話番号", r"携帯番号", r"(?:FAX|ファックス)番号", r"お電話番号"),
+    "email": (r"(?:電子)?メールアドレス", r"[Ee]-?mail ?アドレス", r"ﾒｰﾙｱﾄﾞﾚｽ"),
+    "account": (r"パスワード", r"アカウント(?:情報|ID)", r"会員(?:番号|ID|情報)", r"ユーザー?(?:ID|名|ネーム)", r"ログイン(?:ID|情報)",
+                r"認証情報", r"利用者ID", r"お客様番号", r"顧客番号", r"アクセストークン"),
+    "payment": (r"クレジットカード(?:情報|番号)?", r"カード(?:情報|番号)", r"(?:銀行|金融機関の)?口座(?:情報|番号)?",
+                r"決済(?:情報|に関する情報|関連情報|に必要な情報)", r"お?支払い?(?:方法|に関する情報|情報)",
+                r"請求(?:先)?情報"),
+    "transactions": (r"(?:ご)?(?:購入|購買|注文|取引|予約|契約|申込み?)(?:の)?(?:履歴|内容|情報|記録|番号)",
+                     r"コンバージョン(?:情報)?", r"申込(?:み)?完了の有無"),
+    "usage": (r"閲覧(?:した)?ページ(?:の)?(?:URL)?", r"閲覧(?:履歴|情報|状況|日時)", r"アクセス(?:ログ|履歴|日時|情報|状況|データ)",
+              r"(?:サービス|アプリ)?(?:の)?利用(?:履歴|状況|ログ)", r"行動履歴", r"操作(?:履歴|ログ|情報)", r"検索(?:履歴|キーワード)",
+              r"参照元(?:URL)?", r"リファラー?", r"トラフィックデータ", r"(?:エラー|クラッシュ|視聴|通信)ログ", r"ログ情報",
+              r"訪問履歴", r"(?:学習|視聴|再生)履歴", r"滞在時間"),
+    "ip_address": (r"IP ?アドレス", r"IP address"),
+    "device_id": (r"広告(?:識別子|ID)", r"IDFA", r"AAID", r"(?:端末|デバイス)(?:の)?(?:識別子|ID|識別情報|固有ID)", r"個体識別(?:番号|情報)",
+                  r"MACアドレス", r"(?:プッシュ)?通知用?(?:の)?トークン", r"(?:アプリ)?インスタンスID", r"インストール識別子",
+                  r"Advertising ID"),
+    "device_info": (r"(?:端末|デバイス)(?:に関する)?情報", r"ユーザー?エージェント", r"User[- ]?Agent", r"ブラウザー?(?:の)?(?:種類|情報|種別|タイプ)",
+                    r"(?<![A-Za-z])OS(?:の種類|のバージョン|情報)?(?![A-Za-z])", r"オペレーティングシステム",
+                    r"(?:端末|デバイス)(?:の)?(?:機種|種類|モデル|種別)", r"機種(?:名|情報)?", r"言語設定", r"利用言語",
+                    r"画面(?:サイズ|解像度)", r"利用環境", r"アプリ(?:の)?バージョン"),
+    "cookie": (r"[Cc]ookie", r"クッキー", r"ローカルストレージ", r"localStorage", r"(?:ウェブ|Web)ビーコン", r"ピクセルタグ",
+               r"クライアントID"),
+    "location": (r"位置情報", r"GPS", r"緯度", r"経度", r"現在地", r"おおよその(?:位置|地域)"),
+    "content": (r"お?問い?合わ?せ(?:の)?(?:内容|履歴|記録)", r"ご?相談(?:の)?内容", r"アンケート(?:へ|の)?(?:の)?(?:ご)?回答",
+                r"投稿(?:内容|情報|データ)?", r"写真", r"画像", r"動画", r"映像", r"音声", r"録音", r"メッセージ(?:の内容)?",
+                r"チャット(?:の)?(?:履歴|内容)", r"レビュー", r"口コミ", r"コメント"),
+    "profile": (r"ニックネーム", r"表示名", r"ハンドルネーム", r"勤務先", r"会社名", r"部署(?:名)?", r"役職", r"職業", r"職種",
+                r"学校名", r"学年", r"趣味", r"嗜好", r"家族構成", r"続柄", r"年収", r"緊急連絡先", r"国籍",
+                r"興味(?:・)?関心", r"属性(?:情報)?", r"プロフィール(?:情報)?"),
+    "career": (r"履歴書", r"職務経歴(?:書)?", r"学歴", r"職歴", r"(?:保有)?資格", r"応募(?:書類|内容|情報|履歴)", r"成績"),
+    "government_id": (r"マイナンバー", r"個人番号", r"特定個人情報", r"運転免許証?(?:番号)?", r"免許証", r"パスポート", r"旅券(?:番号)?",
+                      r"(?:健康)?保険証", r"被保険者証", r"在留カード", r"本人確認書類(?:の(?:画像|写し|記載事項))?", r"身分証(?:明書)?",
+                      r"住民票"),
+    "health": (r"病歴", r"既往歴", r"健康(?:状態|診断(?:の)?(?:結果)?|情報|に関する情報|データ)", r"診療(?:録|情報|記録)", r"カルテ",
+               r"検査(?:結果|情報|データ)", r"服薬", r"アレルギー", r"障がい", r"障害の(?:有無|状況)", r"心拍数", r"血圧",
+               r"睡眠(?:データ|時間)", r"病名", r"症状"),
+    "sensitive": (r"要配慮個人情報", r"信条", r"人種", r"社会的身分", r"犯罪(?:の)?経歴", r"犯罪(?:により害を被った事実|被害)",
+                  r"宗教", r"労働組合", r"本籍", r"センシティブ情報", r"機微(?:な)?情報"),
+    "biometric": (r"顔(?:認証|画像|写真|の特徴)", r"指紋", r"声紋", r"静脈", r"虹彩", r"生体(?:認証)?情報", r"容貌"),
+    "social_account": (r"SNS(?:の)?アカウント(?:情報)?", r"(?:LINE|Google|Apple|Facebook|Twitter|X|Yahoo! ?JAPAN) ?(?:ID|アカウント(?:情報)?|ユーザー?(?:ID|識別子))",
+                       r"外部サービス(?:の)?(?:アカウント|ID)", r"ソーシャル(?:ログイン|アカウント)", r"連携アカウント(?:情報)?"),
+}
+
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "service": (r"(?:本|当|各種)?(?:サービス|商品|製品)(?:等)?の(?:ご)?(?:提供|運営|実施)", r"お届け", r"発送", r"配送", r"配達",
+                r"会員(?:登録|管理)", r"アカウント(?:の)?管理", r"ログイン(?:状態)?", r"本人認証", r"予約(?:の)?(?:受付|管理|確認)",
+                r"契約(?:の)?(?:締結|履行|管理)", r"(?:診療|治療|医療|介護|看護)(?:サービス)?の提供", r"各種手続",
+                r"(?:重要な)?お知らせ", r"利便性(?:の)?向上", r"業務(?:の)?遂行", r"履行"),
+    "support": (r"お?問い?合わ?せ", r"お問合せ", r"ご?質問", r"ご?相談", r"カスタマーサポート", r"サポート", r"苦情", r"ご?連絡",
+                r"ご?要望", r"ご?意見"),
+    "billing": (r"請求", r"決済", r"支払", r"課金", r"精算", r"料金の計算", r"会計", r"経理", r"レセプト", r"入金", r"代金"),
+    "marketing": (r"マーケティング", r"メール(?:マガジン|マガ)", r"メルマガ", r"ダイレクトメール", r"DM", r"キャンペーン", r"懸賞",
+                  r"プレゼント", r"(?:新|新しい)?(?:商品|サービス|製品|イベント|セミナー|催し)(?:等)?(?:の|に関する)?(?:ご)?(?:案内|情報提供|お知らせ)",
+                  r"販売促進", r"販促", r"宣伝", r"ご案内", r"セミナー"),
+    "advertising": (r"広告", r"ターゲティング", r"リターゲティング", r"効果測定", r"コンバージョン"),
+    "analytics": (r"分析", r"統計", r"解析", r"改善", r"品質(?:の)?向上", r"サービス(?:の)?向上", r"(?:利用|閲覧|アクセス)状況(?:の)?把握",
+                  r"市場調査", r"調査", r"アンケート"),
+    "development": (r"開発", r"研究", r"企画"),
+    "personalization": (r"おすすめ", r"オススメ", r"レコメンド", r"パーソナライズ", r"カスタマイズ",
+                        r"(?:興味|関心|嗜好|好み)(?:・関心)?に(?:応じた|合わせた|合った)(?:商品|コンテンツ|情報|サービス|表示)"),
+    "security": (r"不正", r"セキュリティ", r"防犯", r"なりすまし", r"スパム", r"(?:規約|規程)(?:等)?(?:に)?違反", r"本人確認",
+                 r"安全(?:の)?確保"),
+    "legal": (r"法令(?:等)?(?:に基づ|上の|への|の遵守|を遵守|に従|に定め)", r"法律に基づ", r"紛争", r"訴訟", r"行政", r"監査", r"当局",
+              r"捜査", r"法的", r"税務"),
+    "hiring": (r"採用", r"選考", r"応募者", r"人事", r"労務", r"雇用", r"給与", r"勤怠", r"福利厚生"),
+}
+
+RIGHTS: dict[str, tuple[str, ...]] = {
+    "disclosure": (r"開示", r"開⽰", r"照会", r"閲覧", r"アクセス権"),
+    "correction": (r"訂正", r"追加", r"修正", r"削除"),
+    "suspension": (r"利用(?:の|を)?停止", r"消去", r"処理の制限", r"異議"),
+    "third_party_stop": (r"第三者(?:へ|に)?(?:の)?提供(?:の|を)?停止", r"提供(?:の|を)?停止"),
+    "provision_record": (r"第三者提供(?:時の)?記録",),
+    "purpose_notice": (r"利用目的(?:の)?通知", r"利⽤⽬的の通知"),
+    "consent_withdrawal": (r"同意(?:の|を)?撤回", r"撤回"),
+    "marketing_opt_out": (r"配信(?:の|を)?停止", r"(?:メール|メールマガジン|DM|ダイレクトメール|広告|ご案内)[^。]{0,12}(?:停止|中止|無効)",
+                          r"パーソナライズ(?:ド)?広告"),
+    "account_deletion": (r"退会", r"アカウント(?:の|を)?削除", r"登録(?:の)?(?:抹消|解除)"),
+}
+
+REQUEST_CHANNELS: dict[str, tuple[str, ...]] = {
+    "mail": (r"郵送", r"郵便", r"書面", r"書留", r"封書"),
+    "email": (r"電子メール", r"Eメール", r"[Ee]-?mail", r"メール(?!マガジン|マガ|配信)"),
+    "web_form": (r"フォーム", r"お問い?合わ?せ(?:ページ|画面)"),
+    "phone": (r"電話(?!番号の)", r"TEL", r"Tel"),
+    "in_person": (r"窓口(?:へ|に|まで)?(?:直接)?(?:ご)?(?:持参|来所|来店|お越し|ご提出)", r"来店", r"来所", r"来院", r"持参", r"店頭",
+                  r"受付(?:に|で|まで)"),
+    "app": (r"マイページ", r"設定画面", r"アプリ(?:内|の「)", r"会員ページ", r"「設定」"),
+}
+
+SECURITY: dict[str, tuple[str, ...]] = {
+    "organizational": (r"組織的", r"責任者", r"管理者", r"規程", r"規定", r"監査", r"管理体制", r"体制(?:の)?整備", r"ISO", r"プライバシーマーク",
+                       r"マネジメントシステム", r"取扱状況(?:の)?(?:確認|点検)"),
+    "human": (r"人的", r"教育", r"研修", r"秘密保持", r"守秘義務", r"誓約書"),
+    "physical": (r"物理的", r"入退室", r"入退館", r"施錠", r"鍵", r"盗難", r"紛失", r"持ち?出し", r"シュレッダー", r"裁断", r"溶解",
+                 r"キャビネット", r"書庫", r"のぞき見", r"覗き見"),
+    "technical": (r"技術的", r"アクセス(?:制御|制限|権限)", r"暗号化", r"SSL", r"TLS", r"ファイアウォール", r"ウイルス", r"マルウェア",
+                  r"不正(?:アクセス|ソフトウェア)", r"多要素認証", r"二段階認証", r"パスワード", r"脆弱性", r"セキュリティ(?:対策|ソフト|システム)",
+                  r"バックアップ"),
+    "external_environment": (r"外的環境", r"GDPR", r"一般データ保護規則", r"PDPA", r"PIPEDA", r"CCPA", r"消費者プライバシー法",
+                             r"連邦(?:レベル)?の(?:包括的|統一的)", r"包括的な(?:個人情報保護)?法", r"外国の制度", r"各国の制度"),
+}
+
+RECIPIENT_KINDS: dict[str, tuple[str, ...]] = {
+    "contractor": (r"委託", r"預託", r"外注", r"協力会社", r"配送業者", r"運送会社"),
+    "joint_user": (r"共同(?:して|で)?利用",),
+    "group_company": (r"グループ(?:会社|企業|各社|内|間)", r"子会社", r"親会社", r"関連会社", r"関係会社"),
+    "advertiser": (r"広告(?:配信)?(?:事業者|会社|サービス|ネットワーク|主)", r"第三者配信", r"アフィリエイト"),
+    "analytics": (r"アクセス解析", r"解析(?:ツール|サービス)", r"分析ツール"),
+    "payment": (r"決済(?:代行)?(?:会社|事業者|業者|サービス)", r"決済代行", r"収納代行", r"クレジットカード会社", r"カード会社", r"信販会社"),
+    "platform": (r"クラウド", r"サーバー?", r"ホスティング", r"データセンター", r"外部サービス", r"生成AI", r"メール配信"),
+    "authority": (r"国の機関", r"地方公共団体", r"警察", r"裁判所", r"検察", r"捜査機関", r"行政機関", r"税務署", r"公的機関", r"保健所",
+                  r"官公庁", r"自治体", r"市区町村", r"監督官庁", r"労働基準監督署"),
+    "other_third_party": (r"保険会社", r"医療機関", r"信用情報機関", r"金融機関", r"提携(?:先|企業|会社)", r"事業(?:の)?(?:承継|継承)", r"合併",
+                          r"求人企業", r"ご?家族", r"外部監査", r"審査支払機関"),
+}
+
+# External tools: (the words that name the tool, the kind of recipient, the vendor's key in
+# COMPANIES).  A longer name is tried first, so 「Google Analytics」 is not read as 「Google」.
+TOOLS: tuple[tuple[str, str, str], ...] = (
+    (r"Google ?(?:Analytics|アナリティクス)(?:TM|™)?(?: ?4| ?[(（]GA4[)）]| for Firebase)?|グーグルアナリティクス|GA4", "analytics", "google"),
+    (r"Google ?(?:広告|Ads|AdWords|アドワーズ)|Google ?Ad ?Manager", "advertiser", "google"),
+    (r"Google ?(?:AdSense|アドセンス)|AdSense", "advertiser", "google"),
+    (r"Google ?AdMob|AdMob|Google Mobile Ads", "advertiser", "google"),
+    (r"Google ?(?:Tag ?Manager|タグ ?マネージャー?)", "analytics", "google"),
+    (r"Google ?Search ?Console|サーチコンソール", "analytics", "google"),
+    (r"Google ?(?:reCAPTCHA)|reCAPTCHA(?: v[23])?", "platform", "google"),
+    (r"Google ?(?:マップ|Maps?|Places API)", "platform", "google"),
+    (r"Google ?(?:Fonts|フォント)", "platform", "google"),
+    (r"Google ?(?:フォーム|Forms)", "platform", "google"),
+    (r"Firebase ?(?:Analytics|Crashlytics|Cloud Messaging|Remote Config|Authentication|Firestore)?|Crashlytics", "analytics", "google"),
+    (r"YouTube|Youtube", "platform", "google"),
+    (r"Meta ?(?:Pixel|ピクセル|SDK|広告)|Facebook ?(?:Pixel|ピクセル|広告|SDK)|Meta[（(]Facebook・Instagram[）)]広告", "advertiser", "meta"),
+    (r"Instagram", "advertiser", "meta"),
+    (r"LINE ?(?:Tag|タグ|広告|公式アカウント|ログイン)|LINE(?= ?(?:株式会社|社))", "advertiser", "line"),
+    (r"Yahoo!? ?(?:JAPAN ?)?(?:広告|プロモーション広告)(?: ?(?:サイトリターゲティング|コンバージョン測定)(?:タグ)?)?", "advertiser", "yahoo"),
+    (r"X ?[（(]旧 ?[Tt]witter[）)] ?広告|X ?広告|Twitter ?広告", "advertiser", "x"),
+    (r"TikTok ?(?:Pixel|ピクセル|広告)", "advertiser", "tiktok"),
+    (r"LinkedIn ?(?:Insight Tag|広告)", "advertiser", "linkedin"),
+    (r"Microsoft ?Clarity|Clarity", "analytics", "microsoft"),
+    (r"Microsoft ?Advertising(?: ?UETタグ)?", "advertiser", "microsoft"),
+    (r"Criteo", "advertiser", "criteo"),
+    (r"Hotjar", "analytics", "hotjar"),
+    (r"AppsFlyer", "analytics", "appsflyer"),
+    (r"Adjust(?= |SDK|の|社)", "analytics", "adjust"),
+    (r"AppLovin(?: ?MAX)?", "advertiser", "applovin"),
+    (r"Unity ?(?:Ads|Analytics)", "advertiser", "unity"),
+    (r"Adobe ?Analytics", "analytics", "adobe"),
+    (r"KARTE", "analytics", "plaid"),
+    (r"Repro", "analytics", "repro"),
+    (r"Sentry", "analytics", "sentry"),
+    (r"Mixpanel", "analytics", "mixpanel"),
+    (r"Plausible(?: Analytics)?", "analytics", "plausible"),
+    (r"Cloudflare ?Web ?Analytics", "analytics", "cloudflare"),
+    (r"Vercel ?(?:Web ?)?Analytics|Vercel Speed Insights", "analytics", "vercel"),
+    (r"A8\.net", "advertiser", "fancomi"),
+    (r"もしもアフィリエイト|楽天アフィリエイト|バリューコマース|ValueCommerce", "advertiser", ""),
+    (r"Amazonアソシエイト(?:・プログラム)?", "advertiser", "amazon"),
+    (r"HubSpot", "analytics", "hubspot"),
+    (r"Salesforce|Pardot|Account Engagement", "platform", "salesforce"),
+    (r"Zendesk(?: ?チャット)?", "platform", "zendesk"),
+    (r"Intercom", "platform", "intercom"),
+    (r"Braze", "analytics", "braze"),
+    (r"Stripe(?:\.js)?", "payment", "stripe"),
+    (r"PayPal", "payment", "paypal"),
+    (r"PayPay", "payment", "paypay"),
+    (r"Amazon ?Pay", "payment", "amazon"),
+    (r"Square", "payment", "square"),
+    (r"Amazon Web Services|AWS", "platform", "amazon"),
+    (r"Supabase(?: Auth)?", "platform", "supabase"),
+    (r"Vercel", "platform", "vercel"),
+    (r"Cloudflare", "platform", "cloudflare"),
+    (r"Twilio|SendGrid", "platform", "twilio"),
+    (r"OneTrust", "platform", "onetrust"),
+)
+
+# Vendors' company names as policies write them; a tool's entry takes the one of its vendor.
+COMPANIES: dict[str, str] = {
+    "google": r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社)|グーグル(?:合同会社|株式会社)",
+    "meta": r"Meta Platforms,? ?Inc\.?|Meta Platforms Ireland Limited|Facebook,? Inc\.|Facebook Japan株式会社",
+    "line": r"LINEヤフー株式会社|LINE株式会社|LY Corporation",
+    "yahoo": r"LINEヤフー株式会社|ヤフー株式会社|LY Corporation",
+    "x": r"X Corp\.?|Twitter,? Inc\.|Twitter Japan株式会社|Twitter社",
+    "tiktok": r"TikTok Pte\.? ?Ltd\.?|Bytedance Pte\.? ?Ltd\.?|ByteDance株式会社",
+    "linkedin": r"LinkedIn Corporation|リンクトイン・ジャパン株式会社",
+    "microsoft": r"Microsoft Corporation|日本マイクロソフト株式会社",
+    "criteo": r"Criteo S\.?A\.?|CRITEO株式会社",
+    "hotjar": r"Hotjar Ltd\.?",
+    "appsflyer": r"AppsFlyer Ltd\.?|AppsFlyer社",
+    "adjust": r"[Aa]djust GmbH",
+    "applovin": r"AppLovin Corp(?:oration|\.)?",
+    "unity": r"Unity Technologies(?: Inc\.)?",
+    "adobe": r"Adobe Inc\.|アドビ株式会社",
+    "plaid": r"株式会社プレイド",
+    "repro": r"Repro株式会社",
+    "sentry": r"Functional Software,? Inc\.",
+    "mixpanel": r"Mixpanel,? Inc\.",
+    "cloudflare": r"Cloudflare,? Inc\.",
+    "vercel": r"Vercel,? Inc\.",
+    "fancomi": r"株式会社ファンコミュニケーションズ",
+    "amazon": r"Amazon Web Services,? Inc\.|Amazon\.com,? Inc\.|アマゾン ?ウェブ ?サービス ?ジャパン合同会社",
+    "hubspot": r"HubSpot,? Inc\.",
+    "salesforce": r"[Ss]alesforce(?:\.com)?,? [Ii]nc\.|株式会社セールスフォース・ジャパン",
+    "zendesk": r"Zendesk,? Inc\.|株式会社Zendesk",
+    "intercom": r"Intercom(?:,? Inc\.| R&D Unlimited Company)",
+    "braze": r"Braze,? Inc\.",
+    "stripe": r"Stripe,? Inc\.|Stripe Japan株式会社|Stripe社",
+    "paypal": r"PayPal Pte\.? Ltd\.?|PayPal,? Inc\.",
+    "paypay": r"PayPay株式会社",
+    "square": r"Square,? Inc\.|Square株式会社",
+    "supabase": r"Supabase,? Inc\.",
+    "twilio": r"Twilio,? Inc\.|Twilio Ireland Limited",
+    "onetrust": r"OneTrust,? LLC",
+}
+
+# A company named by its legal form (株式会社X, X株式会社, X Inc., X LLC …) or as 「X社」.
+_JA_FORM_ALL = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
+                 r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
+                 r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
+_JA_FORM = r"株式会社|有限会社|合同会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|独立行政法人|(?:[(（]株[)）])"
+_NAME_CHAR = r"[\u30A0-\u30FF\u3400-\u4DBF\u4E00-\u9FFF々A-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆・\-ー.]"
+_LATIN_FORM = (r",? ?(?:Inc\.?|LLC\.?|L\.L\.C\.|Ltd\.?|Limited|Corporation|Corp\.?|GmbH|B\.V\.|N\.V\.|S\.A\.|SAS|SARL|ApS|PBC"
+               r"|Pte\.? ?Ltd\.?|Pvt\.? ?Ltd\.?|Co\., ?Ltd\.?|Incorporated|AG|PLC|plc)(?![A-Za-z])")
+_COMPANY = re.compile(
+    rf"(?:{_JA_FORM})[ \u3000]?{_NAME_CHAR}{{1,30}}"
+    rf"|{_NAME_CHAR}{{1,30}}?(?:{_JA_FORM})"
+    rf"|(?<![A-Za-z])[A-Z][A-Za-z0-9&'.\-]*(?: [A-Z0-9&][A-Za-z0-9&'.\-]*){{0,5}}{_LATIN_FORM}"
+    rf"|(?<![A-Za-z])[A-Z][A-Za-z0-9!.\-]+社")
+# Words that end a run of name characters before a legal form (「委託先であるX株式会社」).
+_NAME_CUT = re.compile(r".*(?:である|による|として|および|及び|並びに|または|又は|より|から|の|が|は|を|に|と|や|等|、|・(?=[^・]*$))")
+
+# ---------------------------------------------------------------- what a clause says around a value
+
+# A statement that ends in a refusal (「…は取得しません」「…は含まれません」) covers the items before it
+# (F1); 「…できません」 (an inability) does not.
+_NEGATION = re.compile(r"(?:(?<!でき)(?<!られ)ません|しない(?:でください)?|ありません|なし)(?=[)）」]*(?:。|$|ので|が、|[(（]))")
+# Where the scope of a negation begins: a sentence, a 「が、」 clause, 「ただし」.
+_SCOPE_BREAK = re.compile(r"。|が、|ただし|但し|なお、|一方")
+# Words after an item that make it the object of a purpose, not an item obtained.
+_PURPOSE_AFTER = re.compile(r"(?:の|を)?(?:分析|把握|調査|改善|向上|測定|計測|最適化)|に(?:応じ|合わせ|合っ|基づ)")
+# A definition of a term names examples of it, not what the business obtains (F1).
+_DEFINITION = re.compile(r"とは[、,]?.*(?:をいい|を言い|を指し|を意味し|のことを?いい|をいう|のことです)")
+_RECEIVED = re.compile(r"お送りいただ|提供いただ|入力いただ|登録いただ|提供を受け|提供される|取得(?:した|する)|収集(?:した|する)|お預かり")
+_COOKIE_LIFETIME = re.compile(r"[Cc]ookie|クッキー|有効期(?:限|間)")
+_FEE_CONTEXT = re.compile(r"手数料|費用|円|無料|無償")
+# The APPI exception 「…共同して利用される場合」 does not state a joint use of the business's own.
+_JOINT_EXCEPTION = re.compile(r"共同(?:して)?利用(?:される|する)(?:個人データ|場合)")
+_JOINT_STATED = re.compile(r"共同(?:して)?利用(?:する|される)?(?:者|個人データの項目|項目|目的)|共同利用(?:者|の(?:範囲|目的|項目))"
+                           r"|共同(?:して|で)?利用(?:します|いたします|しています|しております|することがあります)")
+_PHONE_RUN = re.compile(r"\+?[(（]?[0-9０-９][0-9０-９()（）\-‐‑–—―ー−－ ]{8,}[0-9０-９]")
+_EMAIL_RUN = re.compile(r"[A-Za-z0-9._%+\-]+ ?(?:@|＠|\[at\]|\(at\)|［at］|\[@\]|\(@\)|\[アットマーク\]|\(アットマーク\)|（アットマーク）) ?"
+                        r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+# How a policy names its operator (F12): 「X（以下「当社」）は」, 「当社（X）は」, 「当支部（「X」をいいます」;
+# labels (「屋号：X」「事業者の名称 | X」); a contact line that starts with a company's name; how it
+# names its service (「X（以下「本アプリ」）」); 「Xが運営する」; the subject of the opening sentence.
+_WORDS = r"[^\s、。「」『』（()）:：,，|]{1,40}(?:[ \u3000][^\s、。「」『』（()）:：,，|]{1,30}){0,5}?"
+_SELF_NAMED = re.compile(
+    rf"(?P<name>{_WORDS})[ \u3000]*[（(](?:[^（()）]{{0,30}}[、,])?(?:以下|以降)[、,]?[^（()）]{{0,6}}(?:当|弊|私|運営者|開発者|事務局|委員会|本部|組合|協会"
+    r"|本(?!サービス|アプリ|サイト|ウェブ|ポリシー|方針|規程|通知|書|ゲーム|システム))"
+    r"|^[ \u3000]*当[^\s（(、。]{0,4}[（(]「?(?P<inner>[^（()）「」]{2,40})」?(?:[）)]|をいい)")
+_SERVICE_NAMED = re.compile(rf"(?P<name>{_WORDS})[ \u3000]*[（(](?:[^（()）]{{0,30}}[、,])?(?:以下|以降)")
+_RUNNER = re.compile(rf"(?P<name>{_WORDS})(?:が|の)(?:運営|提供|開発|開発・運営|運営・提供)する")
+_NAME_LABEL = re.compile(
+    r"(?:屋号|事業者名称?|事業者の名称|事業者|運営者名?|運営会社|運営法人|運営元|開設者|開発者名?|配布者名?|提供者名?|店名|会社名|法人名|商号|社名"
+    r"|販売業者|運営|個人情報取扱事業者(?:の名称)?|名称)[ \u3000]*(?:[:：]|[ \u3000]?\|[ \u3000]?)[ \u3000]*"
+    r"(?P<name>[^|\n（(【「、。/／]{1,60}?)[ \u3000]*(?=$|[（(|【、。/／]"
+    r"|[ \u3000](?:代表|理事長|院長|所在|住所|〒|TEL|電話|個人情報|連絡先|メール|E-?mail|運営責任者))")
+_COMPANY_LINE = re.compile(rf"^[ \u3000*＊#・]*(?P<name>(?:{_JA_FORM_ALL})[ \u3000]?[^\s、。（(「]{{1,30}}(?: [A-Za-z0-9]+)*|[^\s、。（(「]{{1,30}}?(?:{_JA_FORM_ALL}))(?=[\s\u3000*]|$)")
+_SUBJECT = re.compile(r"^[ \u3000]*(?P<name>[^\s、。「」『』（()）:：|]{2,30}?)(?:では|は)[、,，]")
+_ABOUT_DATA = re.compile(r"情報|ポリシー|方針")
+_NAME_HEAD = re.compile(r"^.*(?:は|では|が|、)(?=株式会社|有限会社|合同会社|一般|公益|社会|医療法人|学校法人|税理士法人|特定非営利)")
+_NAME_TAIL = re.compile(r"(?:が|を|および|及び|並びに|その他|の(?:運営|提供))|[ \u3000]+(?:総務部|法人本部|担当|連絡先|運営責任者|代表"
+                        r"|個人情報|お問|相談|窓口|カスタマー|顧客)")
+_ENDS_IN_FORM = re.compile(rf"(?:{_JA_FORM_ALL})$")
+_LEGAL_PERSON = re.compile(rf"{_JA_FORM_ALL}|法人|組合|(?<![A-Za-z])(?:Inc|LLC|Ltd|Co\\.|Corp|GmbH|ApS|K\\.K\\.)")
+# Words no operator's name holds: the policy's own terms, placeholders, headings.
+_NOT_A_NAME = re.compile(r"^(?:[0-9０-９]+[.．)）]?)?(?:当|弊|本|私|ここ|これ|それ|下記|上記|次)|当(?:社|館|院|店|園|サイト|サービス)|個人情報"
+                         r"|プライバシー|ポリシー|方針|お客|利用者|ユーザー|規約|以下|この|という|サイト|【|○○|XX|ＸＸ|[Cc]ookie|クッキー|と$"
+                         r"|^(?:株式会社|有限会社|合同会社)$|サービス名|送信|目的|^事業者$|^第三者$|自身|自社|自ら")
+# Clauses that name someone else: the accredited body for complaints (JIPDEC and the like).
+_NOT_OPERATOR = re.compile(r"認定個人情報保護団体|日本情報経済社会推進協会|JIPDEC|苦情解決の申出先")
+_REPRESENTS = (r"(?:代表取締役|代表執行役|代表社員|代表理事|代表者|代表(?=[ \u3000:：|])|理事長|(?<!病)院長|店主|実行委員長|社長"
+               r"|CEO|Director)")
+_TITLE = (r"(?:代表取締役|代表執行役|取締役|執行役員|代表社員|代表理事|代表者|理事長|院長|学長|園長|校長|所長|店主|社長|会長|頭取"
+          r"|実行委員長|CEO|弁護士|税理士|司法書士|行政書士|社会保険労務士|医師|教授)")
+_PERSON = r"[\u4E00-\u9FFF々\u30A1-\u30FAA-Za-z][\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z]{0,9}"
+_GIVEN = r"[\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z]{1,10}"
+_REPRESENTATIVE = re.compile(
+    rf"{_REPRESENTS}(?:氏名|名)?[)）]?[ \u3000]*(?:[:：|][ \u3000]*)?(?:{_TITLE}[ \u3000]*)*"
+    rf"(?P<name>{_PERSON}(?:[ \u3000]{{1,2}}{_GIVEN}){{0,2}})(?![\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z])")
+_NOT_A_PERSON = re.compile(rf"^{_TITLE}|氏名|○|〇|X{{2}}|^第|について|[はがをもの]$|[ \u3000]{_TITLE}$")
+# A person in charge of personal data is not the representative (F12).
+_MANAGER = re.compile(r"管理者|管理責任者|責任者|窓口|担当")
+_ABOUT_OPERATOR = re.compile(r"事業者|運営者|会社概要|責任を有する者|お問い?合わ?せ|窓口")
+# The accredited body, councils and consumer centres have addresses of their own.
+_OTHER_BODY = re.compile(r"認定個人情報保護団体|日本情報経済社会推進協会|JIPDEC|苦情(?:の)?解決の申出先|協議会|紛争解決センター|消費生活センター"
+                         r"|国民生活センター|個人情報保護委員会")
+_ADDRESS_LABEL = re.compile(r"^[ \u3000・]*(?:所[ \u3000]*在[ \u3000]*地|住[ \u3000]*所|本社|Address)[ \u3000]*(?:[:：]|[ \u3000]*\|)[ \u3000]*"
+                            r"(?P<address>[^\s|※（(]+(?:[ \u3000][^\s|※（(:：]+){0,3})")
+_PLACE = re.compile(r"[0-9０-９]|[都道府県市区町村]|[A-Za-z]{4}")
+_PLACEHOLDER = re.compile(r"○|△|[XxＸ]{2}|記載|開示|請求")
+# A line that goes on with the address of the line before: the town, the block, the building.
+_ADDRESS_PIECE = re.compile(r"^[^。、:：]{2,40}$")
+_ADDRESS_PIECE_WORDS = re.compile(r"[都道府県](?=.{0,6}[市区町村郡])|[市区町村郡].*[0-9０-９]|丁目|番地|ビル|タワー|会館|[0-9０-９](?:階|F|Ｆ)$")
+_NOT_ADDRESS = re.compile(r"TEL|Tel|電話|FAX|Fax|ファックス|メール|[Mm]ail|連絡先|代表|受付|窓口|担当|http")
+_POSTCODE_LINE = re.compile(r"^[ \u3000]*(?P<address>〒[ \u3000]?[0-9０-９]{3}[-‐－―ー−][0-9０-９]{4})[ \u3000]*$")
+_ADDRESS_TAIL = re.compile(r"[ \u3000]*(?:※|[（(](?![^）)]*(?:ビル|階|F|Ｆ|内)[)）])|[Mm]ail|MAIL|〕|】|\||に(?:本店|本社|所在)|(?<=\S)[ \u3000]+(?=[^\s]*(?:株式会社|有限会社|合同会社)))")
+_OPENING = 6   # clauses at the start where the operator names itself
+_CLOSING = 6   # clauses at the end: signature lines
+_BLOCK = 6     # clauses after a tool's line that describe its transmission
+_PIECE = 2000  # clauses longer than this are read in pieces
+
+# Which clause labels each rule reads.
+_GATES = {
+    "data_types": {"collection", "purpose", "third_party", "cookies", "international", "retention"},
+    "purposes": {"purpose", "cookies"},
+    "recipients": {"third_party", "international", "cookies"},
+    "countries": {"international"},
+    "retention": {"retention"},
+    "rights": {"rights"},
+    "fee": {"rights"},
+    "request_channels": {"rights"},
+    "security": {"security", "international"},
+    "contacts": {"contact"},
+}
+
+
+def _compile(lexicon: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern]]:
+    return [(value, re.compile("|".join(f"(?:{p})" for p in patterns))) for value, patterns in lexicon.items()]
+
+
+_LEXICONS = {name: _compile(lexicon) for name, lexicon in (
+    ("data_types", DATA_TYPES), ("purposes", PURPOSES), ("rights", RIGHTS), ("request_channels", REQUEST_CHANNELS),
+    ("security", SECURITY), ("recipient_kinds", RECIPIENT_KINDS))}
+_TOOLS = [(re.compile(pattern), kind, vendor) for pattern, kind, vendor in TOOLS]
+_VENDORS = {vendor: re.compile(pattern) for vendor, pattern in COMPANIES.items()}
+
+
+# ---------------------------------------------------------------- results
+
+class Evidence(NamedTuple):
+    """One value and the words that state it: ``text == document_text[start:end]``.  ``entry``
+    numbers the ``transmissions`` entry a ``transmissions.*`` value belongs to."""
+    field: str
+    value: Any
+    clause: int
+    start: int
+    end: int
+    text: str
+    entry: int | None = None
+
+
+_LIST_FIELDS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
+                "request_channels", "security")
+
+
+@dataclass
+class PolicyFields:
+    """The fields of one policy, as the evidence for each of their values."""
+    doc: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def values(self, name: str) -> list:
+        """The values of field ``name``, each once, in order of first evidence."""
+        return list(dict.fromkeys(e.value for e in self.evidence if e.field == name))
+
+    def _first(self, name: str):
+        return next((e.value for e in self.evidence if e.field == name), None)
+
+    def transmissions(self) -> list[dict]:
+        """One ``{service, recipient, data_types, purposes}`` per entry."""
+        entries: dict[int, dict] = {}
+        for e in self.evidence:
+            if e.entry is None:
+                continue
+            entry = entries.setdefault(e.entry, {"service": None, "recipient": None, "data_types": [], "purposes": []})
+            part = e.field.removeprefix("transmissions.")
+            if part in ("service", "recipient"):
+                entry[part] = entry[part] or e.value
+            elif e.value not in entry[part]:
+                entry[part].append(e.value)
+        return [entries[k] for k in sorted(entries)]
+
+    def to_dict(self) -> dict:
+        """One JSON-able record of the policy's fields and their evidence."""
+        record: dict[str, Any] = {
+            "doc": self.doc,
+            "operator": {part: self._first(f"operator.{part}") for part in ("name", "address", "representative")},
+            "contacts": {"emails": self.values("contacts.emails"), "phones": self.values("contacts.phones")},
+        }
+        record.update({name: self.values(name) for name in _LIST_FIELDS})
+        record["fee"] = self._first("fee")
+        record["transmissions"] = self.transmissions()
+        record["evidence"] = [{k: v for k, v in e._asdict().items() if k != "entry" or v is not None}
+                              for e in self.evidence]
+        return {**{k: record[k] for k in ("doc", "operator", "contacts", *_LIST_FIELDS[:7], "fee",
+                                          *_LIST_FIELDS[7:], "transmissions", "evidence")}}
+
+    def value_sets(self) -> dict[str, set]:
+        """``{field: set of values}`` in the form ``jprivacy.data.fields.policy_values`` gives the
+        gold: names by :func:`name_key`, transmissions by service (or recipient) name."""
+        sets: dict[str, set] = defaultdict(set)
+        for e in self.evidence:
+            if e.entry is None:
+                sets[e.field].add(name_key(e.value) if e.field in NAME_FIELDS else e.value)
+        for entry in self.transmissions():
+            name = entry["service"] or entry["recipient"]
+            if name:
+                sets["transmissions"].add(name_key(name))
+        return dict(sets)
+
+
+# ---------------------------------------------------------------- reading clauses
+
+class _Clause(NamedTuple):
+    index: int
+    start: int
+    end: int
+    text: str
+    section: str
+    labels: frozenset
+
+
+def _labels(value) -> frozenset:
+    if isinstance(value, str):
+        return frozenset(re.split(r"[,;\s]+", value.strip())) - {""}
+    try:
+        return frozenset(str(v) for v in value)
+    except TypeError:
+        return frozenset()
+
+
+def _clauses(text: str, records) -> list[_Clause]:
+    """The clause records as clauses whose text is the document's words at their offsets;
+    records that do not fit the text are left out."""
+    if hasattr(records, "to_dict") and hasattr(records, "columns"):
+        records = records.to_dict("records")
+    clauses = []
+    for position, r in enumerate(records or ()):
+        try:
+            start, end = int(r["start"]), int(r["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if not 0 <= start <= end <= len(text):
+            continue
+        try:
+            index = int(r.get("clause", position))
+        except (TypeError, ValueError):
+            index = position
+        section = r.get("section")
+        clauses.append(_Clause(index, start, end, text[start:end], section if isinstance(section, str) else "",
+                               _labels(r.get("labels", ()))))
+    return sorted(clauses, key=lambda c: (c.start, c.index))
+
+
+def _pieces(clause: _Clause) -> Iterable[tuple[int, str]]:
+    """(offset in the document, text) of the clause in pieces of at most ``_PIECE`` characters,
+    cut after a comma, space or bar where there is one."""
+    at, text = clause.start, clause.text
+    while len(text) > _PIECE:
+        cut = max(text.rfind(sep, _PIECE // 2, _PIECE) for sep in ("、", " ", "|", "，", ","))
+        cut = cut + 1 if cut > 0 else _PIECE
+        yield at, text[:cut]
+        at, text = at + cut, text[cut:]
+    yield at, text
+
+
+def _hits(text: str, lexicon: list[tuple[str, re.Pattern]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, value) of the lexicon's words in ``text``, the longest first."""
+    found = [(m.start(), m.end(), value) for value, pattern in lexicon for m in pattern.finditer(text) if m.end() > m.start()]
+    found.sort(key=lambda h: (h[0] - h[1], h[0]))
+    taken: list[tuple[int, int, str]] = []
+    covered = bytearray(len(text) + 1)
+    for start, end, value in found:
+        if not any(covered[start:end]):
+            covered[start:end] = b"\1" * (end - start)
+            taken.append((start, end, value))
+    return sorted(taken)
+
+
+def _span(text: str, holds: Callable[[str], bool]) -> tuple[int, int] | None:
+    """The shortest ``text[s:e]`` for which ``holds`` is true, found by bisection: the first end,
+    then the last start (``holds`` is true of every longer window)."""
+    if not holds(text):
+        return None
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if holds(text[:middle]) else (middle + 1, high)
+    end, low, high = low, 0, low
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if holds(text[middle:end]) else (low, middle - 1)
+    return (low, end) if holds(text[low:end]) else (0, len(text))
+
+
+def _negated(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` that a negation (「…は取得しません」) covers."""
+    stretches = []
+    for m in _NEGATION.finditer(text):
+        breaks = [b.end() for b in _SCOPE_BREAK.finditer(text, 0, m.start())]
+        stretches.append((breaks[-1] if breaks else 0, m.start()))
+    return stretches
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding spaces, brackets and list punctuation."""
+    junk = " \u3000\t「」『』()（）[]【】<>〈〉\"'“”‘’、,。:：|"
+    while start < end and text[start] in junk:
+        start += 1
+    while end > start and text[end - 1] in junk:
+        end -= 1
+    return start, end
+
+
+# ---------------------------------------------------------------- the extractor
+
+class _Reader:
+    """Collects the evidence of one policy."""
+
+    def __init__(self, doc: str, text: str, clauses: list[_Clause]):
+        self.doc, self.text, self.clauses = doc, text, clauses
+        self.evidence: list[Evidence] = []
+        self.seen: set[tuple] = set()
+        self.entries: dict[str, int] = {}  # a tool's name_key -> its entry number
+
+    def add(self, field: str, value, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
+        """Record a value stated by ``text[start:end]`` (document offsets), once per clause."""
+        start, end = _strip_span(self.text, start, end)
+        if value is None or start >= end:
+            return
+        key = (field, value if field not in NAME_FIELDS else name_key(value), clause.index, entry)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.evidence.append(Evidence(field, value, clause.index, start, end, self.text[start:end], entry))
+
+    def add_name(self, field: str, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
+        start, end = _strip_span(self.text, start, end)
+        if start < end:
+            self.add(field, self.text[start:end], clause, start, end, entry)
+
+    def lexicon(self, field: str, clause: _Clause, lexicon: str | None = None,
+                keep: Callable[[str, int, int], bool] | None = None) -> None:
+        """Record the lexicon's values in the clause; ``keep(piece, start, end)`` may leave hits out."""
+        for at, piece in _pieces(clause):
+            for start, end, value in _hits(piece, _LEXICONS[lexicon or field]):
+                if keep is None or keep(piece, start, end):
+                    self.add(field, value, clause, at + start, at + end)
+
+
+def _has(clause: _Clause, gate: str) -> bool:
+    return bool(clause.labels & _GATES[gate])
+
+
+def _data_types(reader: _Reader, clause: _Clause) -> None:
+    """Items the business obtains: not in definitions, not in negated statements (F1), not the
+    words of a purpose (「利用状況の分析」「興味関心に応じた広告」)."""
+    if _DEFINITION.search(clause.text) and not _RECEIVED.search(clause.text):
+        return
+
+    def keep(piece: str, start: int, end: int) -> bool:
+        return (not any(a <= start < b for a, b in _negated(piece))
+                and not _PURPOSE_AFTER.match(piece, end))
+    reader.lexicon("data_types", clause, keep=keep)
+
+
+def _purposes(reader: _Reader, clause: _Clause) -> None:
+    if "cookies" in clause.labels and "purpose" not in clause.labels:
+        for start, end, value in _hits(clause.text, _LEXICONS["purposes"]):
+            if value in ("advertising", "analytics", "personalization", "security", "service"):
+                reader.add("purposes", value, clause, clause.start + start, clause.start + end)
+        return
+    reader.lexicon("purposes", clause)
+
+
+def _normalised(reader: _Reader, field: str, clause: _Clause, read: Callable[[str], list]) -> None:
+    """Record each value ``read`` finds in the clause, with the shortest words that state it."""
+    for at, piece in _pieces(clause):
+        for value in read(piece):
+            span = _span(piece, lambda window, value=value: value in read(window))
+            if span:
+                reader.add(field, value, clause, at + span[0], at + span[1])
+
+
+def _retention(reader: _Reader, clause: _Clause) -> None:
+    """Stated periods, 「目的達成まで」 and 「法令の定める期間」; cookie lifetimes are not retention (F6)."""
+    if "cookies" in clause.labels and _COOKIE_LIFETIME.search(clause.text):
+        return
+    _normalised(reader, "retention", clause, retention_values)
+
+
+def _fee(reader: _Reader, clause: _Clause) -> None:
+    if not _FEE_CONTEXT.search(clause.text):
+        return
+    for at, piece in _pieces(clause):
+        value = fee_yen(piece)
+        if value is not None:
+            span = _span(piece, lambda window: fee_yen(window) == value)
+            reader.add("fee", value, clause, at + span[0], at + span[1])
+
+
+def _contacts(reader: _Reader, clause: _Clause) -> None:
+    """E-mail addresses and phone numbers (not FAX numbers) of the desk."""
+    for m in _EMAIL_RUN.finditer(clause.text):
+        reader.add("contacts.emails", email(m.group()), clause, clause.start + m.start(), clause.start + m.end())
+    for m in _PHONE_RUN.finditer(clause.text):
+        digits = phone_digits(clause.text[max(0, m.start() - 20): m.end()])
+        run = re.sub(r"\D", "", unicodedata.normalize("NFKC", m.group()))
+        if digits and digits[1:] in run:
+            reader.add("contacts.phones", digits, clause, clause.start + m.start(), clause.start + m.end())
+
+
+def _channels(reader: _Reader, clause: _Clause) -> None:
+    """Ways to make a request: words (郵送, フォーム…), and e-mail addresses and phone numbers given."""
+    reader.lexicon("request_channels", clause)
+    for m in _EMAIL_RUN.finditer(clause.text):
+        reader.add("request_channels", "email", clause, clause.start + m.start(), clause.start + m.end())
+    for m in _PHONE_RUN.finditer(clause.text):
+        if phone_digits(clause.text[max(0, m.start() - 20): m.end()]):
+            reader.add("request_channels", "phone", clause, clause.start + m.start(), clause.start + m.end())
+
+
+def _operator_name(clauses: list[_Clause], contact: list[_Clause]) -> tuple[_Clause, int, int] | None:
+    """(clause, start, end) of the operator's name (F12).  Candidates, in order: how the opening
+    names the business (「X（以下「当社」）は」), a label (「屋号：X」), a company's name in the
+    opening, the contact clauses or a signature line, how the opening names a service
+    (「X（以下「本アプリ」）」), 「Xが運営する」 and the subject of the opening sentence.  The
+    first that names a legal person (株式会社, 法人, LLC…) wins, else the first."""
+    opening, closing = clauses[:_OPENING], clauses[-_CLOSING:]
+    signed = opening + contact + closing
+
+    def matches(pattern: re.Pattern, where: list[_Clause]):
+        for c in where:
+            if not _NOT_OPERATOR.search(c.text):
+                for m in pattern.finditer(c.text):
+                    yield c, m.start(m.lastgroup), m.end(m.lastgroup)
+
+    def names():
+        yield from matches(_SELF_NAMED, opening)
+        yield from matches(_NAME_LABEL, signed)
+        for c in signed:
+            name = operator_name(c.text) if not _NOT_OPERATOR.search(c.text) else None
+            at = c.text.find(name) if name else -1
+            if at >= 0:
+                yield c, at, at + len(name)
+        yield from matches(_COMPANY_LINE, contact + closing)
+        yield from matches(_SERVICE_NAMED, opening)
+        yield from matches(_RUNNER, opening)
+        for c, start, end in matches(_SUBJECT, [c for c in opening if _ABOUT_DATA.search(c.text)]):
+            if not re.search(r"[をがにやてた]", c.text[start:end]):
+                yield c, start, end
+
+    candidates = []
+    for c, start, end in names():
+        start, end = _trim_name(c.text, start, end)
+        if start < end and not _NOT_A_NAME.search(c.text[start:end]):
+            if _LEGAL_PERSON.search(c.text[start:end]):
+                return c, start, end
+            candidates.append((c, start, end))
+    return candidates[0] if candidates else None
+
+
+def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name without the words before it (「本通知は、株式会社X」) or after it (「…が提供する」)."""
+    name = text[start:end]
+    head = _NAME_HEAD.match(name)
+    if head:
+        start += head.end()
+    tail = _NAME_TAIL.search(text, start, end)
+    if tail and not _ENDS_IN_FORM.search(text, start, end):  # 「…株式会社」 is whole
+        end = tail.start()
+    return _strip_span(text, start, end)
+
+
+def _operator(reader: _Reader) -> None:
+    """The operator's name, address and representative, from the opening clauses, the contact
+    clauses, the signature lines and the joint use's responsible party."""
+    clauses = reader.clauses
+    contact = [c for c in clauses if _has(c, "contacts") or _ABOUT_OPERATOR.search(c.section)]
+    found = _operator_name(clauses, contact)
+    if found:
+        clause, start, end = found
+        reader.add_name("operator.name", clause, clause.start + start, clause.start + end)
+    own = [c for c in clauses if c.index in reader.own]
+    signed = [c for c in own if c in contact or c in clauses[:_OPENING] or c in clauses[-_CLOSING:]]
+    for c in signed:
+        if _MANAGER.search(c.text) and "代表" not in c.text:
+            continue
+        m = _REPRESENTATIVE.search(c.text)
+        if m and not _NOT_A_PERSON.search(m.group("name")):
+            reader.add_name("operator.representative", c, c.start + m.start("name"), c.start + m.end("name"))
+            break
+    previous = None
+    for c in (c for c in own if c in contact or _ADDRESS_LABEL.match(c.text)):
+        span = _address_span(c, previous, found[0].text[found[1]:found[2]] if found else "")
+        if span:
+            reader.add_name("operator.address", c, c.start + span[0], c.start + span[1])
+        previous = c if span else None
+
+
+def _address_span(clause: _Clause, previous: _Clause | None, operator: str) -> tuple[int, int] | None:
+    """Where the clause states the operator's postal address, or a piece of it (F13): a line with
+    the postcode only, or a building's line after the address."""
+    text = clause.text
+    value = address(text)
+    if value and text.find(value) >= 0 and not _PLACEHOLDER.search(value):
+        start = text.find(value)
+        end = start + len(value)
+        cut = _ADDRESS_TAIL.search(text, start, end)
+        at = text.find(operator[:6], start + 4) if len(operator) >= 4 else -1
+        end = at if at > 0 and at < end else end
+        return start, cut.start() if cut and cut.start() < end else end
+    m = _ADDRESS_LABEL.match(text) or _POSTCODE_LINE.match(text)
+    if m and _PLACE.search(m.group("address")) and not _PLACEHOLDER.search(m.group("address")):
+        return m.span("address")
+    if (previous is not None and previous.index == clause.index - 1 and _ADDRESS_PIECE.match(text)
+            and _ADDRESS_PIECE_WORDS.search(text) and not _NOT_ADDRESS.search(text)):
+        return 0, len(text)
+    return None
+
+
+def _companies(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the company names in ``text``: legal forms and 「X社」."""
+    spans = []
+    for m in _COMPANY.finditer(text):
+        start, end = m.start(), m.end()
+        cut = _NAME_CUT.match(text, start, end) if not re.match(_JA_FORM, m.group()) else None
+        if cut and re.search(rf"(?:{_JA_FORM})$", m.group()):
+            start = cut.end()
+        name = text[start:end]
+        if end - start >= 2 and not re.fullmatch(rf"(?:{_JA_FORM})|[当弊本同各他]社|.{{0,2}}社", name):
+            spans.append((start, end))
+    return spans
+
+
+def _recipients(reader: _Reader, clause: _Clause, operator: str, in_transmission: bool) -> None:
+    """Named recipients (tools, their companies, other companies) and kinds of recipient; a tool in
+    a cookie or 外部送信 clause is a transmission entry."""
+    text, at = clause.text, clause.start
+    kinds = _hits(text, _LEXICONS["recipient_kinds"])
+    for start, end, kind in kinds:
+        if kind == "joint_user" and (_JOINT_EXCEPTION.search(text) or not reader.joint_use):
+            continue
+        reader.add("recipient_kinds", kind, clause, at + start, at + end)
+    tools = []
+    for pattern, kind, vendor in _TOOLS:
+        for m in pattern.finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e, *_ in tools):
+                tools.append((m.start(), m.end(), kind, vendor))
+    tools.sort()
+    vendors = {}
+    for vendor, pattern in _VENDORS.items():
+        for m in pattern.finditer(text):
+            vendors.setdefault(vendor, (m.start(), m.end()))
+    companies = [(s, e) for s, e in _companies(text) if name_key(text[s:e]) != operator]
+    companies += [span for span in vendors.values() if span not in companies]
+    companies = [c for c in companies if not any(s <= c[0] and c[1] <= e and (s, e) != c for s, e in companies)]
+    for start, end, kind, _ in tools:
+        reader.add("recipient_kinds", kind, clause, at + start, at + end)
+    if in_transmission and tools:
+        reader.block = []
+        for start, end, kind, vendor in tools:
+            entry = reader.entries.setdefault(name_key(text[start:end]), len(reader.entries))
+            reader.add_name("transmissions.service", clause, at + start, at + end, entry)
+            owner = vendors.get(vendor) or (companies[0] if len(tools) == 1 and len(companies) == 1 else None)
+            reader.block.append((entry, vendor))
+            if owner:
+                reader.add_name("transmissions.recipient", clause, at + owner[0], at + owner[1], entry)
+                reader.add_name("recipients", clause, at + owner[0], at + owner[1])
+            elif not companies:
+                reader.add_name("recipients", clause, at + start, at + end)
+        reader.block_left, reader.block_section = _BLOCK, clause.section
+        for start, end in companies:
+            if not any(vendors.get(v) == (start, end) for _, v in reader.block):
+                reader.add_name("recipients", clause, at + start, at + end)
+        return
+    for start, end, *_ in tools:
+        if not companies:
+            reader.add_name("recipients", clause, at + start, at + end)
+    for start, end in companies:
+        reader.add_name("recipients", clause, at + start, at + end)
+        if in_transmission and reader.block and reader.block_left > 0 and len(reader.block) == 1:
+            entry = reader.block[0][0]
+            if not any(e.field == "transmissions.recipient" and e.entry == entry for e in reader.evidence[-50:]):
+                reader.add_name("transmissions.recipient", clause, at + start, at + end, entry)
+
+
+def _entry_items(reader: _Reader, clause: _Clause) -> None:
+    """Data types and purposes of the transmission entries whose block the clause is in."""
+    if not reader.block or reader.block_left <= 0 or clause.section != reader.block_section:
+        reader.block = []
+        return
+    reader.block_left -= 1
+    for field, lexicon in (("transmissions.data_types", "data_types"), ("transmissions.purposes", "purposes")):
+        for start, end, value in _hits(clause.text, _LEXICONS[lexicon]):
+            for entry, _ in reader.block:
+                reader.add(field, value, clause, clause.start + start, clause.start + end, entry)
+
+
+def extract(doc: str, text: str, records) -> PolicyFields:
+    """The fields of the policy ``doc`` whose text is ``text``, read from its clause records
+    (dicts or DataFrame rows with ``clause``, ``start``, ``end``, ``section``, ``labels``)."""
+    text = text if isinstance(text, str) else ""
+    clauses = _clauses(text, records)
+    reader = _Reader(doc, text, clauses)
+    reader.block, reader.block_left, reader.block_section = [], 0, ""
+    reader.joint_use = any(_JOINT_STATED.search(c.text) and not _JOINT_EXCEPTION.search(c.text)
+                           for c in clauses if "third_party" in c.labels)
+    reader.own = {c.index for i, c in enumerate(clauses)
+                  if not any(_OTHER_BODY.search(x.text) and x.section == c.section for x in clauses[max(0, i - 3): i + 1])}
+    _operator(reader)
+    operator = next((name_key(e.value) for e in reader.evidence if e.field == "operator.name"), None)
+    has_rights = any(_has(c, "rights") for c in clauses)
+    for clause in clauses:
+        transmission = "cookies" in clause.labels or bool(re.search(r"外部送信|[Cc]ookie|クッキー", clause.section))
+        if _has(clause, "data_types"):
+            _data_types(reader, clause)
+        if _has(clause, "purposes"):
+            _purposes(reader, clause)
+        if _has(clause, "recipients"):
+            _recipients(reader, clause, operator, transmission)
+        if transmission:
+            _entry_items(reader, clause)
+        if _has(clause, "countries"):
+            _normalised(reader, "countries", clause, country_codes)
+        if _has(clause, "retention"):
+            _retention(reader, clause)
+        if _has(clause, "rights"):
+            reader.lexicon("rights", clause)
+            _fee(reader, clause)
+            _channels(reader, clause)
+        if _has(clause, "security"):
+            reader.lexicon("security", clause)
+        if _has(clause, "contacts") and clause.index in reader.own:
+            _contacts(reader, clause)
+            if has_rights:
+                _channels(reader, clause)
+    reader.evidence.sort(key=lambda e: (e.start, e.end))
+    return PolicyFields(doc, reader.evidence)
