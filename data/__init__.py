@@ -5,8 +5,8 @@ in-house ones, labels with text in ``labeled/``), and real policies from elsewhe
 (``wild/``: standoff labels only, ``{doc, clause, start, end, labels, sha256}``, that point
 into texts kept outside the project, by default ``../shared/wild/policies``).
 
->>> from jprivacy.data import load_dataset, load_frame
->>> load_dataset()            # DatasetDict: train / validation / test, split by policy
+>>> from jprivacy.data import load_splits, load_frame
+>>> load_splits()            # DatasetDict: train / validation / test, split by policy
 >>> load_frame()              # one row per clause, with ``split`` and ``origin`` columns
 """
 
@@ -23,9 +23,9 @@ from typing import Callable
 import pandas as pd
 
 from jprivacy.labels import LABELS
-from jprivacy.outputs import iter_records
+from jprivacy.outputs import stream_records
 from jprivacy.records import text_or_empty
-from jprivacy.readers import ReadError, read_document
+from jprivacy.readers import POLICY_SUFFIXES, ReadError, read_document
 from jprivacy.segment import context, segment
 
 DATA_DIR = Path(__file__).resolve().parent  # the checkout's data/, also under a strict editable install
@@ -57,7 +57,7 @@ def origin_of(doc: str) -> str:
 
 
 def policy_files(folder: Path = POLICIES) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in {".txt", ".md", ".html", ".htm"})
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in POLICY_SUFFIXES)
 
 
 def split_of(docs: list[str], seed: int = SEED) -> dict[str, str]:
@@ -141,7 +141,7 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
             log(f"{doc}: {path} differs from the text its labels were made on (SHA-256); its labels are skipped")
             continue
         clauses = segment(document.text, document.headings)
-        if [(r["start"], r["end"]) for r in records] != [(c.start, c.end) for c in clauses]:
+        if len(records) != len(clauses) or any(offset_problem(r, c, doc) for r, c in zip(records, clauses)):
             log(f"{doc}: the segmenter no longer splits {path} as its labels expect; its labels are skipped")
             continue
         rows.extend({"doc": doc, "clause": r["clause"], "start": c.start, "end": c.end, "section": c.section,
@@ -156,7 +156,7 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
 def read_labeled_file(path: Path) -> list[dict]:
     """The records of a JSON Lines file of the corpus; a line that is not UTF-8 JSON raises
     :class:`~jprivacy.errors.UsageError` naming the file and line."""
-    return list(iter_records(path, "jsonl"))
+    return list(stream_records(path, "jsonl"))
 
 
 def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None,
@@ -201,7 +201,7 @@ def calibration_clauses(n: int = CALIBRATION_CLAUSES, seed: int = 0):
         "origins": {str(k): int(v) for k, v in sample["origin"].value_counts().sort_index().items()}})
 
 
-def load_dataset(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None):
+def load_splits(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None):
     """The corpus as a ``datasets.DatasetDict`` with train / validation / test split by policy."""
     from datasets import Dataset, DatasetDict
 
@@ -214,6 +214,14 @@ def load_dataset(folder: Path = LABELED, seed: int = SEED, wild: str | Path | No
 def _shingles(text: str, k: int = 8) -> set[str]:
     text = re.sub(r"\s+", "", text)
     return {text[i:i + k] for i in range(0, max(0, len(text) - k + 1))}
+
+
+def offset_problem(record: dict, clause, where: str) -> str | None:
+    """Why ``record``'s offsets are not those of the segmenter's ``clause`` (None when they are):
+    the one check of the corpus's, the wild labels' and the loaders' offsets."""
+    if (record["start"], record["end"]) != (clause.start, clause.end):
+        return f"{where}: offsets {record['start']}-{record['end']} != {clause.start}-{clause.end}"
+    return None
 
 
 def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path | None = None,
@@ -244,8 +252,8 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
             problems.append(f"{doc}: {len(records)} labeled clauses, the segmenter gives {len(clauses)}")
         for record, clause in zip(records, clauses):
             where = f"{doc} clause {record['clause']}"
-            if (record["start"], record["end"]) != (clause.start, clause.end):
-                problems.append(f"{where}: offsets {record['start']}-{record['end']} != {clause.start}-{clause.end}")
+            if offset_problem(record, clause, where):
+                problems.append(offset_problem(record, clause, where))
             elif document.text[record["start"]:record["end"]] != record["text"]:
                 problems.append(f"{where}: text does not match the policy at its offsets")
             elif record.get("section", "") != clause.section:
@@ -320,8 +328,8 @@ def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, e
             continue
         for record, clause in zip(records, clauses):
             where = f"wild {doc} clause {record['clause']}"
-            if (record["start"], record["end"]) != (clause.start, clause.end):
-                problems.append(f"{where}: offsets {record['start']}-{record['end']} != {clause.start}-{clause.end}")
+            if offset_problem(record, clause, where):
+                problems.append(offset_problem(record, clause, where))
             elif record["labels"] is not None and len(clause.text) >= 20 and clause.text in eval_text:
                 problems.append(f"{where}: text also appears in {eval_dir}")
     if missing:  # one line: a folder of other texts would otherwise give one per policy

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 from jprivacy.labels import LABELS
-from jprivacy.outputs import iter_records
+from jprivacy.outputs import stream_records
 
 from . import DATA_DIR
 
@@ -27,7 +27,7 @@ ANNOTATION = DATA_DIR / "annotation"
 
 def read_pass(path: Path) -> dict[tuple[str, int], list[str]]:
     """``{(doc, clause): labels}`` from a JSON Lines pass file."""
-    return {(r["doc"], r["clause"]): r["labels"] for r in iter_records(path)}
+    return {(r["doc"], r["clause"]): r["labels"] for r in stream_records(path)}
 
 
 def agreement(a: dict, b: dict) -> dict:

@@ -34,7 +34,7 @@ import pandas as pd
 from jprivacy.errors import UsageError
 from jprivacy.fields import (ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, name_key, normalise_text, normalise_value,
                              value_problem)
-from jprivacy.outputs import iter_records
+from jprivacy.outputs import stream_records
 from jprivacy.readers import ReadError, read_document
 from jprivacy.segment import segment
 
@@ -67,7 +67,7 @@ def _document(path: Path):
 
 
 def read_records(path: Path) -> list[dict]:
-    return list(iter_records(path, "jsonl")) if Path(path).is_file() else []
+    return list(stream_records(path, "jsonl")) if Path(path).is_file() else []
 
 
 def _eval_text(eval_dir: str | Path | None) -> str:
@@ -289,7 +289,7 @@ def main(argv=None) -> None:
     sub.add_parser("agreement", help="agreement of the passes, per field")
     args = parser.parse_args(argv)
     if args.command == "import":
-        quotes = [r for q in args.quotes for r in iter_records(Path(q), "jsonl")]
+        quotes = [r for q in args.quotes for r in stream_records(Path(q), "jsonl")]
         records = import_quotes(quotes)
         target = FIELD_DIR / f"{args.into}.jsonl"
         kept = [r for r in read_records(target) if r["doc"] not in {x["doc"] for x in records}]

@@ -2,7 +2,7 @@
 
 >>> import jprivacy
 >>> tagger = jprivacy.load()                 # the bundled model
->>> frame = tagger.tag("policy.txt")         # pandas DataFrame, one row per clause
+>>> frame = tagger.tag_file("policy.txt")    # pandas DataFrame, one row per clause
 """
 
 from .labels import CATEGORIES, LABELS

@@ -7,7 +7,7 @@ the rest are *added* (only in the new version) or *removed* (only in the old one
 clauses that moved count as unchanged.
 
 >>> from jprivacy.diff import diff
->>> changes = diff(tagger.tag("policy_2023.html"), tagger.tag("policy_2024.html"))
+>>> changes = diff(tagger.tag_file("policy_2023.html"), tagger.tag_file("policy_2024.html"))
 >>> changes.counts(), changes.to_html()
 """
 

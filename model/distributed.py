@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from .outputs import record_schema
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
-from .segment import segment
 from .tagger import DEFAULT_BATCH_SIZE, load
 
 log = logging.getLogger("jprivacy.distributed")
@@ -42,13 +41,18 @@ class ClauseTagger:
         self.tagger = load(model, batch_size=batch_size)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
-        clauses = [(document.doc, index, clause) for document in self._documents(batch)
-                   for index, clause in enumerate(segment(document.text, document.headings))]
-        return pa.Table.from_pylist(self.tagger.clause_records(clauses), schema=record_schema(self.tagger.labels))
+        records = []
+        for item in self.tagger.iter_records(self._documents(batch)):  # the local path, batching included
+            if isinstance(item, ReadError):
+                log.error("jprivacy: skipped %s", item)
+            else:
+                records.append(item)
+        return pa.Table.from_pylist(records, schema=record_schema(self.tagger.labels))
 
     @staticmethod
-    def _documents(batch: dict[str, np.ndarray]) -> list[Document]:
-        documents = []
+    def _documents(batch: dict[str, np.ndarray]) -> list[Document | ReadError]:
+        """The batch's documents, or a ReadError in the place of one that cannot be read."""
+        documents: list[Document | ReadError] = []
         if "bytes" in batch:
             items = zip(batch["path"], batch["bytes"])
         else:
@@ -64,7 +68,7 @@ class ClauseTagger:
                 else:
                     raise ReadError(doc, "no text (expected a non-empty string in 'text')")
             except ReadError as err:
-                log.error("jprivacy: skipped %s", err)
+                documents.append(err)
         return documents
 
 

@@ -154,13 +154,19 @@ def onnx_export(model, tokenizer, path: Path) -> None:
     names = list(sample.keys())
     batch, length = torch.export.Dim("batch"), torch.export.Dim("length", max=4096)
     wrapper = _Logits(model.eval(), names).eval()
-    for name in ("torch.onnx", "onnxscript"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's notes on axis names and deprecated pytree APIs
-        program = torch.onnx.export(wrapper, tuple(sample[n] for n in names), dynamo=True, verbose=False,
-                                    input_names=names, output_names=["logits"],
-                                    dynamic_shapes={"inputs": tuple({0: batch, 1: length} for _ in names)})
+    loggers = [logging.getLogger(name) for name in ("torch.onnx", "onnxscript")]
+    levels = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on axis names and deprecated pytree APIs
+            program = torch.onnx.export(wrapper, tuple(sample[n] for n in names), dynamo=True, verbose=False,
+                                        input_names=names, output_names=["logits"],
+                                        dynamic_shapes={"inputs": tuple({0: batch, 1: length} for _ in names)})
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
     program.save(str(path))
 
 

@@ -43,23 +43,24 @@ __all__ = ["Evidence", "PolicyFields", "extract"]
 
 DATA_TYPES: dict[str, tuple[str, ...]] = {
     "name": (r"氏名", r"お名前", r"ご?名前", r"フリガナ", r"ふりがな", r"姓名", r"(?:担当者|代表者|契約者)名", r"名義"),
-    "birth_date": (r"生年月日", r"年齢(?:層|区分)?", r"生年", r"誕生日", r"年代"),
+    "birth_date": (r"生年月日", r"年齢(?:層|区分)?", r"(?<!厚)生年(?!金)", r"誕生日", r"年代"),
     "gender": (r"性別",),
     "address": (r"ご?住所", r"郵便番号", r"お届け先", r"(?:配送|送付|請求)先(?:住所|情報)?", r"居住地(?:域)?",
                 r"お住まい(?:の(?:地域|都道府県|市区町村))?"),
     "phone": (r"(?:携帯)?電話番号", r"携帯番号", r"(?:FAX|ファックス)番号", r"お電話番号"),
     "email": (r"(?:電子)?メールアドレス", r"[Ee]-?mail ?アドレス", r"ﾒｰﾙｱﾄﾞﾚｽ"),
-    "account": (r"パスワード", r"アカウント(?:情報|ID)", r"会員(?:番号|ID|情報)", r"ユーザー?(?:ID|名|ネーム)", r"ログイン(?:ID|情報)",
-                r"認証情報", r"利用者ID", r"お客様番号", r"顧客番号", r"アクセストークン"),
+    "account": (r"パスワード", r"アカウント(?:情報|ID)", r"(?:会員|プレイヤー|利用者|お客様|顧客|契約者?)(?:番号|ID)", r"会員情報",
+                r"ユーザー?(?:ID|名|ネーム)", r"ログイン(?:ID|情報)", r"認証情報", r"アクセストークン"),
     "payment": (r"クレジットカード(?:情報|番号)?", r"カード(?:情報|番号)", r"(?:銀行|金融機関の)?口座(?:情報|番号)?",
                 r"決済(?:情報|に関する情報|関連情報|に必要な情報)", r"お?支払い?(?:方法|に関する情報|情報)",
                 r"請求(?:先)?情報"),
-    "transactions": (r"(?:ご)?(?:購入|購買|注文|取引|予約|契約|申込み?)(?:の)?(?:履歴|内容|情報|記録|番号)",
-                     r"コンバージョン(?:情報)?", r"申込(?:み)?完了の有無"),
+    "transactions": (r"(?:ご)?(?:購入|購買|注文|取引|予約|契約|申込み?|決済|課金|受講)(?:の)?(?:履歴|内容|情報|記録|番号|状況|日時|期間)",
+                     r"(?:宿泊|利用|来店|来院|引越し?|配達|お届け)(?:予定)?(?:日時|日程|日|期間)", r"(?:ご)?希望日時?", r"賃料",
+                     r"(?:ご)?契約物件", r"コンバージョン(?:情報)?", r"申込(?:み)?完了の有無", r"ポイント(?:残高|履歴|情報)"),
     "usage": (r"閲覧(?:した)?ページ(?:の)?(?:URL)?", r"閲覧(?:履歴|情報|状況|日時)", r"アクセス(?:ログ|履歴|日時|情報|状況|データ)",
               r"(?:サービス|アプリ)?(?:の)?利用(?:履歴|状況|ログ)", r"行動履歴", r"操作(?:履歴|ログ|情報)", r"検索(?:履歴|キーワード)",
               r"参照元(?:URL)?", r"リファラー?", r"トラフィックデータ", r"(?:エラー|クラッシュ|視聴|通信)ログ", r"ログ情報",
-              r"訪問履歴", r"(?:学習|視聴|再生)履歴", r"滞在時間"),
+              r"訪問履歴", r"(?:学習|視聴|再生)履歴", r"滞在時間", r"(?:利用|アクセス|入退室|入退館)記録"),
     "ip_address": (r"IP ?アドレス", r"IP address"),
     "device_id": (r"広告(?:識別子|ID)", r"IDFA", r"AAID", r"(?:端末|デバイス)(?:の)?(?:識別子|ID|識別情報|固有ID)", r"個体識別(?:番号|情報)",
                   r"MACアドレス", r"(?:プッシュ)?通知用?(?:の)?トークン", r"(?:アプリ)?インスタンスID", r"インストール識別子",
@@ -67,52 +68,60 @@ DATA_TYPES: dict[str, tuple[str, ...]] = {
     "device_info": (r"(?:端末|デバイス)(?:に関する)?情報", r"ユーザー?エージェント", r"User[- ]?Agent", r"ブラウザー?(?:の)?(?:種類|情報|種別|タイプ)",
                     r"(?<![A-Za-z])OS(?:の種類|のバージョン|情報)?(?![A-Za-z])", r"オペレーティングシステム",
                     r"(?:端末|デバイス)(?:の)?(?:機種|種類|モデル|種別)", r"機種(?:名|情報)?", r"言語設定", r"利用言語",
-                    r"画面(?:サイズ|解像度)", r"利用環境", r"アプリ(?:の)?バージョン"),
+                    r"画面(?:サイズ|解像度)", r"(?:利用|閲覧)環境", r"アプリ(?:の)?バージョン"),
     "cookie": (r"[Cc]ookie", r"クッキー", r"ローカルストレージ", r"localStorage", r"(?:ウェブ|Web)ビーコン", r"ピクセルタグ",
                r"クライアントID"),
     "location": (r"位置情報", r"GPS", r"緯度", r"経度", r"現在地", r"おおよその(?:位置|地域)"),
     "content": (r"お?問い?合わ?せ(?:の)?(?:内容|履歴|記録)", r"ご?相談(?:の)?内容", r"アンケート(?:へ|の)?(?:の)?(?:ご)?回答",
                 r"投稿(?:内容|情報|データ)?", r"写真", r"画像", r"動画", r"映像", r"音声", r"録音", r"メッセージ(?:の内容)?",
-                r"チャット(?:の)?(?:履歴|内容)", r"レビュー", r"口コミ", r"コメント"),
+                r"チャット(?:の)?(?:履歴|内容)", r"レビュー", r"口コミ", r"コメント", r"通話(?:内容|録音)", r"録画", r"面談記録",
+                r"ご?希望(?:内容|条件)"),
     "profile": (r"ニックネーム", r"表示名", r"ハンドルネーム", r"勤務先", r"会社名", r"部署(?:名)?", r"役職", r"職業", r"職種",
                 r"学校名", r"学年", r"趣味", r"嗜好", r"家族構成", r"続柄", r"年収", r"緊急連絡先", r"国籍",
-                r"興味(?:・)?関心", r"属性(?:情報)?", r"プロフィール(?:情報)?"),
-    "career": (r"履歴書", r"職務経歴(?:書)?", r"学歴", r"職歴", r"(?:保有)?資格", r"応募(?:書類|内容|情報|履歴)", r"成績"),
+                r"興味(?:・)?関心", r"属性(?:情報)?", r"プロフィール(?:情報)?", r"身長", r"サイズ"),
+    "career": (r"履歴書", r"職務経歴(?:書)?", r"学歴", r"職歴", r"(?<!運転)(?<!オンライン)(?:保有)?資格(?!確認|の確認)", r"応募(?:書類|内容|情報|履歴)", r"成績"),
     "government_id": (r"マイナンバー", r"個人番号", r"特定個人情報", r"運転免許証?(?:番号)?", r"免許証", r"パスポート", r"旅券(?:番号)?",
                       r"(?:健康)?保険証", r"被保険者証", r"在留カード", r"本人確認書類(?:の(?:画像|写し|記載事項))?", r"身分証(?:明書)?",
                       r"住民票"),
     "health": (r"病歴", r"既往歴", r"健康(?:状態|診断(?:の)?(?:結果)?|情報|に関する情報|データ)", r"診療(?:録|情報|記録)", r"カルテ",
                r"検査(?:結果|情報|データ)", r"服薬", r"アレルギー", r"障がい", r"障害の(?:有無|状況)", r"心拍数", r"血圧",
-               r"睡眠(?:データ|時間)", r"病名", r"症状"),
+               r"睡眠(?:データ|時間)", r"病名", r"症状", r"負傷", r"(?:ケア|介護|看護)記録", r"診断書", r"処方", r"お薬",
+               r"障がい者手帳", r"障害者手帳"),
     "sensitive": (r"要配慮個人情報", r"信条", r"人種", r"社会的身分", r"犯罪(?:の)?経歴", r"犯罪(?:により害を被った事実|被害)",
                   r"宗教", r"労働組合", r"本籍", r"センシティブ情報", r"機微(?:な)?情報"),
     "biometric": (r"顔(?:認証|画像|写真|の特徴)", r"指紋", r"声紋", r"静脈", r"虹彩", r"生体(?:認証)?情報", r"容貌"),
-    "social_account": (r"SNS(?:の)?アカウント(?:情報)?", r"(?:LINE|Google|Apple|Facebook|Twitter|X|Yahoo! ?JAPAN) ?(?:ID|アカウント(?:情報)?|ユーザー?(?:ID|識別子))",
-                       r"外部サービス(?:の)?(?:アカウント|ID)", r"ソーシャル(?:ログイン|アカウント)", r"連携アカウント(?:情報)?"),
+    "social_account": (r"(?:SNS|Discord|Steam|LINE|Google|Apple|Facebook|Twitter|X|Yahoo! ?JAPAN|Microsoft|GitHub|Instagram|TikTok)"
+                       r"(?:の)? ?(?:ID|アカウント(?:情報)?|ユーザー?(?:ID|名|識別子))", r"外部サービス(?:の)?(?:アカウント|ID)",
+                       r"ソーシャル(?:ログイン|アカウント)", r"連携アカウント(?:情報)?", r"(?:外部)?ID連携", r"外部アカウント"),
 }
 
 PURPOSES: dict[str, tuple[str, ...]] = {
     "service": (r"(?:本|当|各種)?(?:サービス|商品|製品)(?:等)?の(?:ご)?(?:提供|運営|実施)", r"お届け", r"発送", r"配送", r"配達",
-                r"会員(?:登録|管理)", r"アカウント(?:の)?管理", r"ログイン(?:状態)?", r"本人認証", r"予約(?:の)?(?:受付|管理|確認)",
-                r"契約(?:の)?(?:締結|履行|管理)", r"(?:診療|治療|医療|介護|看護)(?:サービス)?の提供", r"各種手続",
-                r"(?:重要な)?お知らせ", r"利便性(?:の)?向上", r"業務(?:の)?遂行", r"履行"),
-    "support": (r"お?問い?合わ?せ", r"お問合せ", r"ご?質問", r"ご?相談", r"カスタマーサポート", r"サポート", r"苦情", r"ご?連絡",
-                r"ご?要望", r"ご?意見"),
-    "billing": (r"請求", r"決済", r"支払", r"課金", r"精算", r"料金の計算", r"会計", r"経理", r"レセプト", r"入金", r"代金"),
-    "marketing": (r"マーケティング", r"メール(?:マガジン|マガ)", r"メルマガ", r"ダイレクトメール", r"DM", r"キャンペーン", r"懸賞",
-                  r"プレゼント", r"(?:新|新しい)?(?:商品|サービス|製品|イベント|セミナー|催し)(?:等)?(?:の|に関する)?(?:ご)?(?:案内|情報提供|お知らせ)",
-                  r"販売促進", r"販促", r"宣伝", r"ご案内", r"セミナー"),
+                r"会員(?:登録|管理)", r"アカウント(?:の)?(?:管理|開設)", r"ログイン(?:状態)?", r"本人認証", r"予約(?:の)?(?:受付|管理|確認)",
+                r"契約(?:の)?(?:締結|履行|管理)", r"(?:診療|治療|医療|介護|看護)(?:サービス)?の提供", r"各種手続", r"(?:重要な)?お知らせ",
+                r"利便性(?:の)?向上", r"業務(?:の)?遂行", r"履行"),
+    "support": (r"お?問い?合わ?せ", r"お問合せ", r"ご?質問", r"ご?相談", r"カスタマーサポート", r"サポート", r"苦情", r"ご連絡", r"各種連絡",
+                r"緊急(?:時の)?(?:ご)?連絡", r"ご?要望", r"ご意見"),
+    "billing": (r"(?<!資料)(?<!開示)(?<!等の)請求(?!書類)", r"決済", r"(?<!保険金)支払", r"課金", r"精算", r"料金の計算", r"会計", r"経理",
+                r"レセプト", r"入金", r"代金", r"返金", r"振込"),
+    "marketing": (r"マーケティング", r"メール(?:マガジン|マガ)", r"メルマガ", r"ダイレクトメール", r"DM", r"キャンペーン", r"懸賞", r"プレゼント",
+                  r"(?:新|新しい)?(?:商品|サービス|製品|イベント|セミナー|催し|特典|物件)(?:等|や[^、。]{0,10})?(?:の|に関する)?(?:ご)?"
+                  r"(?:案内|紹介|提案|お知らせ|情報(?:の)?(?:提供|配信|送付))",
+                  r"販売促進", r"販促", r"宣伝", r"セミナー", r"ご?案内", r"(?:からの|への|に関する)情報(?:の)?(?:提供|発信|配信)", r"(?:広報誌|会報|ニュースレター|カタログ)(?:等)?(?:の)?(?:送付|発送|配布|お届け)"),
     "advertising": (r"広告", r"ターゲティング", r"リターゲティング", r"効果測定", r"コンバージョン"),
     "analytics": (r"分析", r"統計", r"解析", r"改善", r"品質(?:の)?向上", r"サービス(?:の)?向上", r"(?:利用|閲覧|アクセス)状況(?:の)?把握",
                   r"市場調査", r"調査", r"アンケート"),
-    "development": (r"開発", r"研究", r"企画"),
-    "personalization": (r"おすすめ", r"オススメ", r"レコメンド", r"パーソナライズ", r"カスタマイズ",
-                        r"(?:興味|関心|嗜好|好み)(?:・関心)?に(?:応じた|合わせた|合った)(?:商品|コンテンツ|情報|サービス|表示)"),
+    "development": (r"開発", r"研究", r"(?:商品|サービス|新規?)(?:の)?企画"),
+    "personalization": (r"おすすめ", r"オススメ", r"レコメンド", r"パーソナライズ", r"カスタマイズ", r"推薦",
+                        r"(?:より)?適した(?:サービス|コンテンツ|情報|商品|問題)",
+                        r"(?:興味|関心|嗜好|好み|傾向|状況|ニーズ|記録)[^、。]{0,6}に(?:応じ|合わせ|合っ)た(?:(?!広告)[^、。]){0,15}?"
+                        r"(?:表示|提案|助言|アドバイス|コンテンツ|お知らせ|情報|商品|サービス)"),
     "security": (r"不正", r"セキュリティ", r"防犯", r"なりすまし", r"スパム", r"(?:規約|規程)(?:等)?(?:に)?違反", r"本人確認",
                  r"安全(?:の)?確保"),
-    "legal": (r"法令(?:等)?(?:に基づ|上の|への|の遵守|を遵守|に従|に定め)", r"法律に基づ", r"紛争", r"訴訟", r"行政", r"監査", r"当局",
-              r"捜査", r"法的", r"税務"),
-    "hiring": (r"採用", r"選考", r"応募者", r"人事", r"労務", r"雇用", r"給与", r"勤怠", r"福利厚生"),
+    "legal": (r"法令(?:等)?(?:に基づ(?!く場合)|上の|への|の遵守|を遵守|に従|に定め)", r"[^、。]{1,10}法に基づ(?!く場合)", r"紛争", r"訴訟",
+              r"行政(?:機関|への|による|手続)", r"監査", r"当局", r"捜査", r"法的(?:義務|手続|請求|措置|要請)", r"法令(?:または|や|等)[^、。]{0,12}(?:に基づく|が求める)対応", r"税務",
+              r"(?:市|区|町|村|国|所轄庁|官公庁|行政機関|監督官庁)(?:へ|に)(?:の)?(?:報告|提出|届出)"),
+    "hiring": (r"採用(?!者)", r"選考", r"応募者", r"人事", r"労務", r"雇用", r"給与", r"勤怠", r"福利厚生"),
 }
 
 RIGHTS: dict[str, tuple[str, ...]] = {
@@ -286,8 +295,19 @@ _NAME_CUT = re.compile(r".*(?:である|による|として|および|及び|並
 _NEGATION = re.compile(r"(?:(?<!でき)(?<!られ)ません|しない(?:でください)?|ありません|なし)(?=[)）」]*(?:。|$|ので|が、|[(（]))")
 # Where the scope of a negation begins: a sentence, a 「が、」 clause, 「ただし」.
 _SCOPE_BREAK = re.compile(r"。|が、|ただし|但し|なお、|一方")
+# Items given as examples of a kind of information, not as items obtained.
+_EXAMPLES = re.compile(r"個人を(?:特定|識別)(?:でき|す)る(?:ような)?(?:情報|もの)[（(][^）)]*[）)]"
+                       r"|[^、。（(]*など(?:の)?個人を(?:特定|識別)(?:でき|す)る(?:情報|もの)")
+# A table's header row: three or more short cells (「名前 | 提供者 | 目的 | 有効期間」).
+_HEADER_ROW = re.compile(r"[^|、。]{1,10}(?: \| [^|、。]{1,10}){2,}")
 # Words after an item that make it the object of a purpose, not an item obtained.
 _PURPOSE_AFTER = re.compile(r"(?:の|を)?(?:分析|把握|調査|改善|向上|測定|計測|最適化)|に(?:応じ|合わせ|合っ|基づ)")
+# A heading that names a topic, and opt-outs, state no purpose of their own.
+_HEADING_ABOUT = re.compile(r"(?:について|に関して|とは)[】」]?$")
+_OPT_OUT = re.compile(r"無効|オプトアウト|停止|拒否|削除")
+_TRACKING_PURPOSES = ("advertising", "analytics", "personalization", "security", "service")
+# A purpose item with no word of the taxonomy that provides, runs or handles something: `service`.
+_SERVICE_ITEM = re.compile(r"提供|管理|運営|運用|実施|手配|作成|受付|送付|発送|手続|履行|遂行|処理|受領|作成")
 # A definition of a term names examples of it, not what the business obtains (F1).
 _DEFINITION = re.compile(r"とは[、,]?.*(?:をいい|を言い|を指し|を意味し|のことを?いい|をいう|のことです)")
 _RECEIVED = re.compile(r"お送りいただ|提供いただ|入力いただ|登録いただ|提供を受け|提供される|取得(?:した|する)|収集(?:した|する)|お預かり")
@@ -609,19 +629,34 @@ def _data_types(reader: _Reader, clause: _Clause) -> None:
     if _DEFINITION.search(clause.text) and not _RECEIVED.search(clause.text):
         return
 
+    if _HEADER_ROW.fullmatch(clause.text):
+        return
+
     def keep(piece: str, start: int, end: int) -> bool:
         return (not any(a <= start < b for a, b in _negated(piece))
+                and not any(m.start() <= start < m.end() for m in _EXAMPLES.finditer(piece))
                 and not _PURPOSE_AFTER.match(piece, end))
     reader.lexicon("data_types", clause, keep=keep)
 
 
 def _purposes(reader: _Reader, clause: _Clause) -> None:
-    if "cookies" in clause.labels and "purpose" not in clause.labels:
-        for start, end, value in _hits(clause.text, _LEXICONS["purposes"]):
-            if value in ("advertising", "analytics", "personalization", "security", "service"):
-                reader.add("purposes", value, clause, clause.start + start, clause.start + end)
+    """Purposes stated in purpose clauses, and the tracking purposes of cookie clauses; not in
+    headings (「アクセス解析ツールについて」), refusals (「広告には利用しません」) or opt-outs."""
+    text = clause.text
+    if _HEADING_ABOUT.search(text) or ("purpose" not in clause.labels and _OPT_OUT.search(text)):
         return
-    reader.lexicon("purposes", clause)
+    tracking_only = "purpose" not in clause.labels
+
+    def keep(piece: str, start: int, end: int) -> bool:
+        return not any(a <= start < b and "以外" not in piece[a:b] for a, b in _negated(piece))
+
+    for at, piece in _pieces(clause):
+        hits = [h for h in _hits(piece, _LEXICONS["purposes"]) if keep(piece, h[0], h[1])]
+        for start, end, value in hits:
+            if not tracking_only or value in _TRACKING_PURPOSES:
+                reader.add("purposes", value, clause, at + start, at + end)
+        if not hits and not tracking_only and len(piece) <= 60 and _SERVICE_ITEM.search(piece):
+            reader.add("purposes", "service", clause, at, at + len(piece))
 
 
 def _normalised(reader: _Reader, field: str, clause: _Clause, read: Callable[[str], list]) -> None:

@@ -80,7 +80,7 @@ def _json_lines(stream, name: str) -> Iterator[tuple[str, object]]:
                 yield where, ReadError(where, f"malformed JSON ({err.msg})")
 
 
-def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
+def stream_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
     """Stream the records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`;
     a JSON Lines line that is not UTF-8 JSON raises :class:`~jprivacy.errors.UsageError` naming it."""
     fmt = fmt or output_format(path)
@@ -112,7 +112,7 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
 
 def read_records(path: str | Path) -> list[dict]:
     """All records of a JSON Lines, CSV or Parquet file written by :class:`RecordWriter`."""
-    return list(iter_records(path))
+    return list(stream_records(path))
 
 
 def to_json(data, indent: int | None = None) -> str:
@@ -355,7 +355,7 @@ class RecordWriter:
 
     def _keep_finished_output(self) -> None:
         with open(self.partial, "w", encoding="utf-8", newline="") as f:
-            for record in iter_records(self.path, self.format):
+            for record in stream_records(self.path, self.format):
                 f.write(_json_line(record))
                 self.done_docs.add(record["doc"])
                 self.count += 1
@@ -390,7 +390,7 @@ class RecordWriter:
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
         def records():
-            return iter_records(self.partial, "jsonl")
+            return stream_records(self.partial, "jsonl")
 
         try:
             if self.format == "csv":

@@ -22,6 +22,8 @@ from typing import Iterable, Iterator
 import charset_normalizer
 from lxml import etree
 
+from .errors import JprivacyError
+
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 POLICY_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
@@ -58,8 +60,10 @@ def printable(name: str) -> str:
     return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], name)
 
 
-class ReadError(Exception):
-    """An input that cannot be read; ``str()`` is a one-line message naming it."""
+class ReadError(JprivacyError):
+    """An input that cannot be read; ``str()`` is a one-line message naming it.  A call that
+    reads one document raises it; a call that reads many gives it in the failed input's place
+    (:meth:`~jprivacy.Tagger.tag_many`, :meth:`~jprivacy.Tagger.iter_records`) and goes on."""
 
     def __init__(self, doc: str, reason: str):
         super().__init__(f"{printable(doc)}: {reason}")

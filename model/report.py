@@ -15,7 +15,7 @@ The labels come from a model: a report is a reading aid for a person, not legal 
 The HTML is drawn by :mod:`jprivacy.render`.
 
 >>> from jprivacy.report import coverage
->>> report = coverage(tagger.tag("policy.html"))[0]
+>>> report = coverage(tagger.tag_file("policy.html"))[0]
 >>> report.missing, report.to_frame(), report.to_html()
 """
 

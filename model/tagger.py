@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import re
@@ -15,7 +14,7 @@ from .backends.loading import load_backend
 from .frame import ClauseFrame
 from .records import RECORD_FIELDS
 from .model_folder import CARD, ModelCard, ModelFolderError
-from .readers import POLICY_SUFFIXES, Document, ReadError, clean_text, iter_documents, printable, read_document
+from .readers import Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context, iter_segment
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"  # resolved: a strict editable install links each file
@@ -121,18 +120,32 @@ class Tagger:
                     yield from flush()
         yield from flush()
 
-    def tag(self, source: str | Path | Document) -> ClauseFrame:
-        """Tag one policy (a path, a Document, or the policy text itself) → one row per clause.
+    def tag(self, text: str | Document) -> ClauseFrame:
+        """Tag one policy given as its text (or a :class:`~jprivacy.Document`) → one row per clause.
 
-        A string is a path when it names a file that exists, or when it looks like one (one
-        line ending in .txt, .md, .html or .htm): then a missing file raises FileNotFoundError.
-        Any other string is the policy text.  To tag a string as text whatever it looks like,
-        pass ``jprivacy.Document("<text>", text)``.
-
-        The result is a DataFrame that also holds the document text (``frame.texts``) and
-        displays in Jupyter as the policy with its clauses highlighted.
+        A string is always the policy's text, even one that names a file; read a file with
+        :meth:`tag_file`.  An empty text raises :class:`~jprivacy.ReadError`.  The result is a
+        DataFrame that also holds the document text (``frame.texts``) and displays in Jupyter as
+        the policy with its clauses highlighted.
         """
-        document = source if isinstance(source, Document) else _as_document(source)
+        if isinstance(text, Document):
+            return self._tag_document(text)
+        if not isinstance(text, str):
+            raise TypeError(f"tag() takes the policy's text, not a {type(text).__name__}; "
+                            "for a file use tag_file(path)")
+        cleaned = clean_text(text)
+        if not cleaned.strip():
+            raise ReadError("<text>", "empty document (no visible text)")
+        return self._tag_document(Document("<text>", cleaned))
+
+    def tag_file(self, path: str | Path) -> ClauseFrame:
+        """Tag one policy file (``.txt``, ``.md``, ``.html``, ``.htm``, or ``-`` for stdin); a
+        file that cannot be read raises :class:`~jprivacy.ReadError` saying why."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"tag_file() takes a path, not a {type(path).__name__}")
+        return self._tag_document(read_document(path))
+
+    def _tag_document(self, document: Document) -> ClauseFrame:
         records = list(self.iter_records([document]))
         return ClauseFrame([r for r in records if isinstance(r, dict)], columns=list(RECORD_FIELDS),
                            texts={document.doc: document.text})
@@ -153,25 +166,6 @@ class Tagger:
 
 
 _WORDY = re.compile(r"\w")  # a letter or digit of any script (kana and kanji included)
-
-
-def _as_document(source: str | Path) -> Document:
-    """A path (see :meth:`Tagger.tag`) read from disk, or the policy text itself."""
-    if isinstance(source, os.PathLike) or _looks_like_path(source):
-        if not os.path.exists(source):
-            raise FileNotFoundError(errno.ENOENT, "no such policy file (to tag a string as text, pass "
-                                                  "jprivacy.Document('<text>', text))", str(source))
-        return read_document(source)
-    text = clean_text(str(source))
-    if not text.strip():
-        raise ReadError("<text>", "empty document (no visible text)")
-    return Document("<text>", text)
-
-
-def _looks_like_path(source: str) -> bool:
-    if "\n" in source or len(source) >= 4096:
-        return False
-    return os.path.exists(source) or os.path.splitext(source.rstrip())[1].lower() in POLICY_SUFFIXES
 
 
 _KANA = re.compile(r"[\u3041-\u30ff\uff66-\uff9f]")  # hiragana, katakana, half-width katakana

@@ -4,33 +4,33 @@ Every input ends up in the output or in the error summary (and errors file), exa
 input costs one line on stderr and nothing else.  The 50 MB policy is measured by
 ``benchmarks/memory.py``; here a 2 MB one keeps the suite fast.
 
-What a new user broke (issue 14), item by item, and the test that holds each fix:
+What the first new user broke, item by item, and the test that holds each fix:
 
- 1. --batch-size 0/-1 wrote an empty output      test_14_01_non_positive_batch_size_is_refused,
-                                                  test_14_01_a_backend_that_drops_clauses_fails_the_run
- 2. two runs on one -o mixed their records       test_14_02_a_second_run_on_the_same_output_fails_and_leaves_it_whole
- 3. file in an unreadable folder: "cannot write" test_14_03_a_file_in_an_unreadable_folder_is_a_read_error
- 4. unreadable subfolder skipped silently        test_14_04_an_unreadable_subfolder_is_reported
- 5. --resume with another spelling duplicated    test_14_05_resume_knows_documents_whatever_the_spelling_of_their_path
- 6. null/missing/out-of-range threshold          test_14_06_a_bad_threshold_refuses_the_model_folder
- 7. ISO-2022-JP read as mojibake                 test_14_07_iso_2022_jp_is_decoded_or_refused (+ the folder run)
- 8. tracebacks: missing output folders, bad      test_14_08_output_folders_are_made_for_o_json_and_errors,
-    labels, train --output FILE, truncated        test_14_08_mistakes_get_one_line_and_no_traceback
+ 1. --batch-size 0/-1 wrote an empty output      test_non_positive_batch_size_is_refused,
+                                                  test_a_backend_that_drops_clauses_fails_the_run
+ 2. two runs on one -o mixed their records       test_a_second_run_on_the_same_output_fails_and_leaves_it_whole
+ 3. file in an unreadable folder: "cannot write" test_a_file_in_an_unreadable_folder_is_a_read_error
+ 4. unreadable subfolder skipped silently        test_an_unreadable_subfolder_is_reported
+ 5. --resume with another spelling duplicated    test_resume_knows_documents_whatever_the_spelling_of_their_path
+ 6. null/missing/out-of-range threshold          test_a_bad_threshold_refuses_the_model_folder
+ 7. ISO-2022-JP read as mojibake                 test_iso_2022_jp_is_decoded_or_refused (+ the folder run)
+ 8. tracebacks: missing output folders, bad      test_output_folders_are_made_for_o_json_and_errors,
+    labels, train --output FILE, truncated        test_mistakes_get_one_line_and_no_traceback
     safetensors
- 9. quadratic HTML reading                       test_14_09_html_reading_is_linear
-10. memory of a policy on one line               test_14_10_memory_is_what_the_readme_says
-11. tag("missing.html") tagged the string        test_14_11_a_missing_path_raises_file_not_found
-12. CRLF offsets did not index the file          test_14_12_offsets_index_the_file_with_its_line_ends
-13. --version, help, --summary names, | head,    test_14_13_version_and_help, test_14_13_summary_names_labels_in_full,
-    "reported 0", -o DIR, report into its input   test_14_13_a_closed_pipe_ends_the_run_quietly,
-                                                  test_14_13_a_report_with_nothing_to_report_writes_nothing,
-                                                  test_14_13_an_output_that_is_a_folder_gets_no_resume_hint,
-                                                  test_14_13_a_report_in_its_input_folder_is_not_read_back
-14. report fonts and the chart's "not needed"    test_14_14_report_names_a_japanese_font_stack,
-                                                  test_14_14_japanese_renders_in_headless_chromium,
-                                                  test_14_14_the_index_chart_shows_not_needed_apart
-15. English or non-policy text, confident labels test_14_15_documents_that_are_not_japanese_policies_get_a_warning
-16. heavy imports for the linear default         test_14_16_help_and_linear_tagging_import_no_training_libraries
+ 9. quadratic HTML reading                       test_html_reading_is_linear
+10. memory of a policy on one line               test_memory_is_what_the_readme_says
+11. tag("missing.html") tagged the string        test_text_and_files_are_apart_and_a_missing_file_is_a_read_error
+12. CRLF offsets did not index the file          test_offsets_index_the_file_with_its_line_ends
+13. --version, help, --summary names, | head,    test_version_and_help, test_summary_names_labels_in_full,
+    "reported 0", -o DIR, report into its input   test_a_closed_pipe_ends_the_run_quietly,
+                                                  test_a_report_with_nothing_to_report_writes_nothing,
+                                                  test_an_output_that_is_a_folder_gets_no_resume_hint,
+                                                  test_a_report_in_its_input_folder_is_not_read_back
+14. report fonts and the chart's "not needed"    test_report_names_a_japanese_font_stack,
+                                                  test_japanese_renders_in_headless_chromium,
+                                                  test_the_index_chart_shows_not_needed_apart
+15. English or non-policy text, confident labels test_documents_that_are_not_japanese_policies_get_a_warning
+16. heavy imports for the linear default         test_help_and_linear_tagging_import_no_training_libraries
 """
 
 import errno
@@ -309,7 +309,7 @@ def one_line_error(result, *parts: str, code: int = 2) -> str:
 
 
 @pytest.mark.parametrize("size", ["0", "-1"])
-def test_14_01_non_positive_batch_size_is_refused(run_main, tmp_path, seed_policy, size):
+def test_non_positive_batch_size_is_refused(run_main, tmp_path, seed_policy, size):
     out = tmp_path / "out.jsonl"
     one_line_error(run_main("tag", seed_policy, "-o", out, "--batch-size", size), "--batch-size", "1 or more")
     assert not out.exists() and not Path(f"{out}.partial").exists()
@@ -318,14 +318,14 @@ def test_14_01_non_positive_batch_size_is_refused(run_main, tmp_path, seed_polic
         api.load(batch_size=int(size))
 
 
-def test_14_01_a_backend_that_drops_clauses_fails_the_run(seed_policy):
+def test_a_backend_that_drops_clauses_fails_the_run(seed_policy):
     import jprivacy as api
 
     tagger = api.load()
     scores = tagger.backend.predict_proba
     tagger.backend.predict_proba = lambda texts, sections: scores(texts, sections)[:-1]
     with pytest.raises(RuntimeError, match="scored"):  # never fewer records than clauses, silently
-        tagger.tag(seed_policy)
+        tagger.tag_file(seed_policy)
 
 
 def wait_until_read(fifo: Path, child: subprocess.Popen) -> int:
@@ -341,7 +341,7 @@ def wait_until_read(fifo: Path, child: subprocess.Popen) -> int:
             time.sleep(0.05)
 
 
-def test_14_02_a_second_run_on_the_same_output_fails_and_leaves_it_whole(tmp_path, seed_policy):
+def test_a_second_run_on_the_same_output_fails_and_leaves_it_whole(tmp_path, seed_policy):
     out, fifo, other = tmp_path / "out.jsonl", tmp_path / "slow.txt", tmp_path / "other.txt"
     other.write_text(TEXT, encoding="utf-8")
     os.mkfifo(fifo)  # the first run waits on it, holding the output, until the test writes the policy
@@ -387,7 +387,7 @@ def shared_dir(tmp_path):
             path.chmod(0o755)
 
 
-def test_14_03_a_file_in_an_unreadable_folder_is_a_read_error(shared_dir, seed_policy):
+def test_a_file_in_an_unreadable_folder_is_a_read_error(shared_dir, seed_policy):
     (shared_dir / "locked").mkdir()
     shutil.copy(seed_policy, shared_dir / "ok.txt")
     (shared_dir / "locked" / "policy.txt").write_text(TEXT, encoding="utf-8")
@@ -401,7 +401,7 @@ def test_14_03_a_file_in_an_unreadable_folder_is_a_read_error(shared_dir, seed_p
     assert {r["doc"] for r in read_records(out)} == {str(shared_dir / "ok.txt")}
 
 
-def test_14_04_an_unreadable_subfolder_is_reported(shared_dir, seed_policy):
+def test_an_unreadable_subfolder_is_reported(shared_dir, seed_policy):
     corpus = shared_dir / "corpus"
     (corpus / "locked").mkdir(parents=True)
     (corpus / "no_list").mkdir()
@@ -419,7 +419,7 @@ def test_14_04_an_unreadable_subfolder_is_reported(shared_dir, seed_policy):
     assert {r["doc"] for r in read_records(out)} == {str(corpus / "a.txt")}
 
 
-def test_14_05_resume_knows_documents_whatever_the_spelling_of_their_path(tmp_path, seed_policy):
+def test_resume_knows_documents_whatever_the_spelling_of_their_path(tmp_path, seed_policy):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("a.txt", "b.txt"):
@@ -446,7 +446,7 @@ def test_14_05_resume_knows_documents_whatever_the_spelling_of_their_path(tmp_pa
 
 @pytest.mark.parametrize("value, shown", [(None, "null"), ("missing", "missing"), (1.5, "1.5"), (-0.1, "-0.1"),
                                           ("0.5", '"0.5"'), (True, "true")])
-def test_14_06_a_bad_threshold_refuses_the_model_folder(run_main, tmp_path, seed_policy, value, shown):
+def test_a_bad_threshold_refuses_the_model_folder(run_main, tmp_path, seed_policy, value, shown):
     from jprivacy.tagger import BUNDLED
 
     model = tmp_path / "model"
@@ -462,7 +462,7 @@ def test_14_06_a_bad_threshold_refuses_the_model_folder(run_main, tmp_path, seed
     assert not out.exists()
 
 
-def test_14_07_iso_2022_jp_is_decoded_or_refused(folder_run):
+def test_iso_2022_jp_is_decoded_or_refused(folder_run):
     folder, expected, _, out, errors = folder_run
     records = [r for r in strict_json_lines(out) if r["doc"] == str(folder / "iso2022jp.txt")]
     assert [r["text"] for r in records] == [c.text for c in segment(TEXT)] == TEXT.strip().split("\n")
@@ -476,7 +476,7 @@ def labeled_file(tmp_path, labels) -> Path:
     return path
 
 
-def test_14_08_output_folders_are_made_for_o_json_and_errors(run_main, tmp_path, seed_policy):
+def test_output_folders_are_made_for_o_json_and_errors(run_main, tmp_path, seed_policy):
     new = tmp_path / "new" / "deeper"
     gold = labeled_file(tmp_path, ["cookies"])
     runs = [("diff", seed_policy, seed_policy, "-o", new / "d.html"),
@@ -490,7 +490,7 @@ def test_14_08_output_folders_are_made_for_o_json_and_errors(run_main, tmp_path,
     assert written == {"d.html", "d.json", "s.json", "t.csv", "errors.json"}
 
 
-def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_policy, linear_model):
+def test_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_policy, linear_model):
     (tmp_path / "file").write_text("x")
     blocked = tmp_path / "file" / "out"  # its parent is a file: nothing can be made there
     one_line_error(run_main("diff", seed_policy, seed_policy, "-o", f"{blocked}.html"), "cannot write the output")
@@ -508,7 +508,7 @@ def test_14_08_mistakes_get_one_line_and_no_traceback(run_main, tmp_path, seed_p
                    "cannot load linear backend")
 
 
-def test_14_09_html_reading_is_linear(tmp_path):
+def test_html_reading_is_linear(tmp_path):
     from jprivacy.readers import html_to_text, read_document
 
     pages = {"siblings": "<html><body>" + "".join(f"<div>項目{i}</div>" for i in range(20_000)),
@@ -532,7 +532,7 @@ def peak_mb(command: list) -> float:
     return usage.ru_maxrss / 1024
 
 
-def test_14_10_memory_is_what_the_readme_says(tmp_path):
+def test_memory_is_what_the_readme_says(tmp_path):
     """README: tagging a policy of ordinary lines peaks about 10 MB above merely reading it; one on
     a single line (a flattened page) peaks up to 10 MB plus 8 times the file's size above that."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -550,20 +550,25 @@ def test_14_10_memory_is_what_the_readme_says(tmp_path):
     assert "about 10 MB above merely reading it" in readme and "up to 10 MB plus 8 times its size" in readme
 
 
-def test_14_11_a_missing_path_raises_file_not_found(tmp_path):
+def test_text_and_files_are_apart_and_a_missing_file_is_a_read_error(tmp_path):
     import jprivacy as api
 
     tagger = api.load()
     for source in ("missing.html", str(tmp_path / "missing.txt"), tmp_path / "missing.md", "policy.HTM"):
-        with pytest.raises(FileNotFoundError, match="jprivacy.Document"):
-            tagger.tag(source)
-    frame = tagger.tag(api.Document("<text>", "missing.html"))  # how to force text
-    assert frame["text"].tolist() == ["missing.html"]
-    assert tagger.tag("当社は氏名を取得します。")["doc"].tolist() == ["<text>"]  # text stays text
+        with pytest.raises(api.ReadError, match="no such file"):
+            tagger.tag_file(source)
+    # a string is the policy's text, even one that names a file or a sentence with a file name in it
+    assert tagger.tag("missing.html")["text"].tolist() == ["missing.html"]
+    sentence = "詳しくは privacy.html をご覧ください。"
+    assert tagger.tag(sentence)["text"].tolist() == [sentence]
+    with pytest.raises(TypeError, match="tag_file"):
+        tagger.tag(tmp_path / "policy.txt")
+    with pytest.raises(api.ReadError, match="empty document"):
+        tagger.tag(" \n")
 
 
 @pytest.mark.parametrize("line_end", ["\r\n", "\r"], ids=["CRLF", "CR"])
-def test_14_12_offsets_index_the_file_with_its_line_ends(run_main, tmp_path, seed_policy, line_end):
+def test_offsets_index_the_file_with_its_line_ends(run_main, tmp_path, seed_policy, line_end):
     import jprivacy as api
 
     path = tmp_path / "windows.txt"
@@ -574,13 +579,13 @@ def test_14_12_offsets_index_the_file_with_its_line_ends(run_main, tmp_path, see
     records = read_records(tmp_path / "out.jsonl")
     assert result.returncode == 0 and len(records) == len(segment(seed_policy.read_text(encoding="utf-8")))
     assert all(raw[r["start"]:r["end"]] == r["text"] for r in records)
-    frame = api.load().tag(path)
+    frame = api.load().tag_file(path)
     text = frame.texts[str(path)]  # what a notebook highlights: the file's text, CR read as LF
     assert text == raw.replace("\r", "\n") if line_end == "\r" else text == raw
     assert [(r.start, r.end) for r in frame.itertuples()] == [(r["start"], r["end"]) for r in records]
 
 
-def test_14_13_version_and_help():
+def test_version_and_help():
     from jprivacy import __version__
     from jprivacy.cli import build_parser
 
@@ -593,13 +598,13 @@ def test_14_13_version_and_help():
         assert all(action.help for action in sub._actions), command  # paths, old, new, --model, --batch-size
 
 
-def test_14_13_summary_names_labels_in_full(run_main, seed_policy):
+def test_summary_names_labels_in_full(run_main, seed_policy):
     result = run_main("tag", seed_policy, "--summary")
     header = next(line for line in stderr_lines(result) if line.startswith("policy"))
     assert header.split()[2:] == list(LABELS)
 
 
-def test_14_13_a_closed_pipe_ends_the_run_quietly(seed_policy):
+def test_a_closed_pipe_ends_the_run_quietly(seed_policy):
     child = subprocess.Popen([JPRIVACY, "tag", seed_policy.parent],  # far more than a pipe holds
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     child.stdout.readline()
@@ -609,7 +614,7 @@ def test_14_13_a_closed_pipe_ends_the_run_quietly(seed_policy):
     assert "Broken pipe" not in stderr and "Traceback" not in stderr and "error" not in stderr, stderr
 
 
-def test_14_13_a_report_with_nothing_to_report_writes_nothing(run_main, tmp_path):
+def test_a_report_with_nothing_to_report_writes_nothing(run_main, tmp_path):
     for out in (tmp_path / "r.html", tmp_path / "r.json"):
         result = run_main("report", tmp_path / "missing.txt", tmp_path / "missing2.txt", "-o", out)
         lines = stderr_lines(result)
@@ -618,7 +623,7 @@ def test_14_13_a_report_with_nothing_to_report_writes_nothing(run_main, tmp_path
         assert not (tmp_path / "r").exists()
 
 
-def test_14_13_an_output_that_is_a_folder_gets_no_resume_hint(run_main, tmp_path, seed_policy):
+def test_an_output_that_is_a_folder_gets_no_resume_hint(run_main, tmp_path, seed_policy):
     folder = tmp_path / "out.jsonl"
     folder.mkdir()
     Path(f"{folder}.partial").write_text("")  # even with a partial output beside it
@@ -628,7 +633,7 @@ def test_14_13_an_output_that_is_a_folder_gets_no_resume_hint(run_main, tmp_path
         assert "--resume" not in line
 
 
-def test_14_13_a_report_in_its_input_folder_is_not_read_back(run_main, tmp_path, seed_policy):
+def test_a_report_in_its_input_folder_is_not_read_back(run_main, tmp_path, seed_policy):
     crawl = tmp_path / "crawl"
     crawl.mkdir()
     shutil.copy(seed_policy, crawl / "a.txt")
@@ -648,7 +653,7 @@ def report_fonts(page: str) -> list[str]:
             if "sans-serif" in stack]
 
 
-def test_14_14_report_names_a_japanese_font_stack(run_main, tmp_path, seed_policy):
+def test_report_names_a_japanese_font_stack(run_main, tmp_path, seed_policy):
     result = run_main("report", seed_policy, "-o", tmp_path / "r.html")
     assert result.returncode == 0, result.stderr.decode()
     stacks = report_fonts((tmp_path / "r.html").read_text(encoding="utf-8"))
@@ -660,7 +665,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-def test_14_14_japanese_renders_in_headless_chromium(run_main, tmp_path, seed_policy):
+def test_japanese_renders_in_headless_chromium(run_main, tmp_path, seed_policy):
     """In the browser the report's font stack draws kana, not boxes: two different characters
     give different pixels (boxes would be the same), and on Linux the stack picks Noto Sans CJK JP."""
     assert run_main("report", seed_policy, "-o", tmp_path / "r.html").returncode == 0
@@ -689,7 +694,7 @@ document.body.dataset.noto = String(ink(stack, "あ") === ink("'Noto Sans CJK JP
         assert 'data-noto="true"' in result.stdout
 
 
-def test_14_14_the_index_chart_shows_not_needed_apart(run_main, tmp_path, seed_policy):
+def test_the_index_chart_shows_not_needed_apart(run_main, tmp_path, seed_policy):
     from bs4 import BeautifulSoup
 
     (tmp_path / "short.txt").write_text(TEXT, encoding="utf-8")
@@ -706,7 +711,7 @@ def test_14_14_the_index_chart_shows_not_needed_apart(run_main, tmp_path, seed_p
         assert ("% not needed" in g.select("text")[-1].get_text()) == (numbers[1] > 0)
 
 
-def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(run_main, tmp_path, seed_policy):
+def test_documents_that_are_not_japanese_policies_get_a_warning(run_main, tmp_path, seed_policy):
     english = tmp_path / "english.txt"
     english.write_text("Privacy Policy\nWe collect your name and email address.\nWe use cookies.\n"
                        "We may share your data with partners.\nContact us at privacy@example.com.\n")
@@ -724,7 +729,7 @@ def test_14_15_documents_that_are_not_japanese_policies_get_a_warning(run_main, 
     assert [line for line in stderr_lines(report) if line.startswith("warning: ")] == warnings[:1]
 
 
-def test_14_16_help_and_linear_tagging_import_no_training_libraries(tmp_path, seed_policy, linear_model):
+def test_help_and_linear_tagging_import_no_training_libraries(tmp_path, seed_policy, linear_model):
     heavy = {"torch", "transformers", "datasets", "accelerate", "sklearn"}
     probe = ("import sys\nfrom jprivacy.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)")

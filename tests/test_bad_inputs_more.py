@@ -133,7 +133,7 @@ def test_character_width_does_not_change_the_scores(model, linear, tmp_path):
     # offsets still index the file as written
     path = tmp_path / "wide.txt"
     path.write_text("\n".join(odd) + "\n", encoding="utf-8")
-    frame = tagger.tag(path)
+    frame = tagger.tag_file(path)
     assert [path.read_text(encoding="utf-8")[s:e] for s, e in zip(frame.start, frame.end)] == list(odd)
 
 
@@ -255,7 +255,7 @@ def test_hidden_html_and_ruby_readings_are_not_policy_text(linear, tmp_path):
                     "<div style='margin:0; DISPLAY : none'>隠しメニュー</div><p hidden>非表示の段落</p>"
                     "<nav aria-hidden='true'>読み上げない</nav><span style='visibility:hidden'>見えない</span>"
                     "<table><td>氏名</td><td>住所</td></table></body></html>", encoding="utf-8")
-    frame = linear.tag(page)
+    frame = linear.tag_file(page)
     text = frame.texts[str(page)]
     assert "個人情報を取得します。" in text and "こじんじょうほう" not in text
     assert not any(hidden in text for hidden in ("隠し", "非表示", "読み上げ", "見えない"))
@@ -510,7 +510,7 @@ def test_markdown_front_matter_and_code_fences_are_not_headings(linear, tmp_path
     assert {"# 設定例", "opt_out = true", "<p>見出しではない</p>"} <= {c.text for c in clauses}
     page = tmp_path / "p.md"
     page.write_text(text, encoding="utf-8")
-    frame = linear.tag(page)
+    frame = linear.tag_file(page)
     assert list(frame.text) == [c.text for c in clauses]
     assert segment("---\n当社は区切り線の後に氏名を取得します。\n---\n")[0].text == "---"  # a rule, not front matter
 

@@ -10,7 +10,7 @@ from jprivacy.batch import Progress, classify_records, report_files, summary_tab
 from jprivacy.data import LABELED, WILD_LABELS, read_labeled_file
 from jprivacy.errors import UsageError
 from jprivacy.labels import LABELS
-from jprivacy.outputs import RecordWriter, iter_json_lines, iter_records, read_records
+from jprivacy.outputs import RecordWriter, iter_json_lines, stream_records, read_records
 from jprivacy.readers import ReadError
 
 ENGLISH = "Privacy Policy\nWe collect your name and email address.\nWe use cookies.\n"
@@ -70,7 +70,7 @@ def test_tag_files_skips_what_a_resumed_writer_already_holds(tagger, tmp_path, s
         summary = tag_files(tagger, [seed_policy, other], writer, progress)
     assert summary.skipped == 1 and list(summary.counts) == [str(other)] and progress.events[0] == ("start", 1, 1)
     docs = [r["doc"] for r in read_records(out)]
-    assert docs.count(str(seed_policy)) == len(tagger.tag(seed_policy)) and docs[-1] == str(other)
+    assert docs.count(str(seed_policy)) == len(tagger.tag_file(seed_policy)) and docs[-1] == str(other)
 
 
 def test_summary_table_names_every_label_and_what_each_policy_lacks():
@@ -127,9 +127,9 @@ def test_records_files_with_a_bad_line_are_refused_naming_it(tmp_path):
     path = tmp_path / "out.jsonl"
     path.write_text('{"doc": "a"}\n{"doc": \n', encoding="utf-8")
     with pytest.raises(UsageError, match=f"{path}:2: malformed JSON"):
-        list(iter_records(path))
+        list(stream_records(path))
 
 
 def test_the_corpus_reader_agrees_with_the_records_reader():
     for path in [*sorted(LABELED.glob("*.jsonl")), WILD_LABELS]:
-        assert read_labeled_file(path) == list(iter_records(path)), path
+        assert read_labeled_file(path) == list(stream_records(path)), path

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from jprivacy.data import load_dataset, load_frame, validate
+from jprivacy.data import load_splits, load_frame, validate
 from jprivacy.labels import LABELS
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -20,7 +20,7 @@ def test_corpus_is_large_enough_for_every_label():
 
 
 def test_dataset_splits_by_policy_with_a_fixed_seed():
-    first, second = load_dataset(), load_dataset()
+    first, second = load_splits(), load_splits()
     docs = {split: set(first[split]["doc"]) for split in first}
     assert docs["train"].isdisjoint(docs["validation"]) and docs["train"].isdisjoint(docs["test"])
     assert docs["validation"].isdisjoint(docs["test"])

@@ -133,7 +133,7 @@ def test_a_model_of_three_labels_tags_evaluates_and_exports(three_label_models, 
     for folder in (linear, bert, export_model(bert, tmp_path / "onnx", "onnx", "fp32")):
         tagger = jprivacy.load(folder)
         assert tagger.labels == THREE
-        frame = tagger.tag(policy)
+        frame = tagger.tag_file(policy)
         assert all(set(scores) == set(THREE) for scores in frame.scores)
         assert all(set(labels) <= set(THREE) for labels in frame.labels)
         out = tmp_path / f"{folder.name}.parquet"

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from jprivacy.labels import LABELS
-from jprivacy.train import format_report, report
 from jprivacy.train.metrics import format_scores, label_scores, multi_hot
 
 Y_TRUE = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], np.float32)
@@ -43,6 +42,3 @@ def test_format_scores_is_a_table_of_labels_then_averages():
     assert [line.split()[0] for line in lines[3:5]] == ["macro", "micro"] and lines[3].split()[-1] == "4"
     assert lines[-1] == "exact match of the label set: 0.500"
 
-
-def test_the_old_names_are_the_same_functions():
-    assert report is label_scores and format_report is format_scores

@@ -80,7 +80,7 @@ def test_a_report_without_the_practice_does_not_expect_its_details():
 
 
 def test_seed_policy_report_quotes_its_evidence(seed_policy):
-    tagged = jprivacy.load().tag(seed_policy)
+    tagged = jprivacy.load().tag_file(seed_policy)
     report = coverage(tagged)[0]
     labels_of = dict(zip(tagged["clause"], tagged["labels"]))
     assert [f.item.id for f in report.findings] == [item.id for item in CHECKLIST]
@@ -107,7 +107,7 @@ def test_summary_page_links_policies_and_lists_unreadable_inputs():
 
 # -- display ---------------------------------------------------------------------------------------
 def test_tag_returns_a_clause_frame_that_highlights_every_labeled_clause(seed_policy):
-    tagged = jprivacy.load().tag(seed_policy)
+    tagged = jprivacy.load().tag_file(seed_policy)
     assert isinstance(tagged, ClauseFrame) and tagged.texts == {str(seed_policy): seed_policy.read_text("utf-8")}
     html = tagged._repr_html_()
     soup = BeautifulSoup(html, "html.parser")

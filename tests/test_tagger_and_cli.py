@@ -20,7 +20,7 @@ def run(*args, stdin=None):
 
 
 def test_tag_returns_clause_records_that_index_the_text(linear_model, seed_policy):
-    frame = jprivacy.load(linear_model).tag(seed_policy)
+    frame = jprivacy.load(linear_model).tag_file(seed_policy)
     text = seed_policy.read_text(encoding="utf-8")
     assert list(frame.columns) == RECORD and len(frame) > 50
     assert all(text[r.start:r.end] == r.text for r in frame.itertuples())

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from jprivacy.data import DEFAULT_WILD_TEXTS, POLICIES, policy_files
-from jprivacy.readers import ReadError, iter_documents
+from jprivacy.readers import POLICY_SUFFIXES, ReadError, iter_documents
 
 DEBIAN_PACKAGES = ("manpages-ja", "debian-reference-ja", "developers-reference-ja", "maint-guide-ja",
                    "libreoffice-help-ja", "gimp-help-ja")
@@ -52,7 +52,7 @@ def default_sources(wild: Path | None = None) -> list[Source]:
     wild = Path(wild) if wild else DEFAULT_WILD_TEXTS.parent
     share = Path("/usr/share")
     return [
-        Source("project policies", POLICIES, ("*.txt", "*.md", "*.html"), "policy"),
+        Source("project policies", POLICIES, tuple(f"*{suffix}" for suffix in sorted(POLICY_SUFFIXES)), "policy"),
         Source("wild policies", wild / "policies", ("*.txt",), "text"),
         Source("wild terms", wild / "terms", ("*.txt",), "text"),
         Source("manpages-ja", share / "man" / "ja", ("**/*.gz",), "roff"),
@@ -158,7 +158,8 @@ def build_corpus(sources: Iterable[Source] | None = None, extra: Path | None = N
     """Clean documents (each a list of lines) from every source, and what each source gave."""
     sources = list(sources if sources is not None else default_sources(wild))
     if extra is not None:
-        sources.append(Source(f"extra: {extra}", Path(extra), ("**/*.txt", "**/*.md", "**/*.html"), "text"))
+        sources.append(Source(f"extra: {extra}", Path(extra), tuple(f"**/*{s}" for s in sorted(POLICY_SUFFIXES)),
+                              "text"))
     runs = eval_shingles(eval_dir)
     seen: set[int] = set()
     stats = CorpusStats()

@@ -21,11 +21,11 @@ from jprivacy.data import LABELED, load_frame
 from jprivacy.errors import UsageError
 from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_json_lines, read_records
-from jprivacy.readers import ReadError, read_document
+from jprivacy.readers import POLICY_SUFFIXES, ReadError, read_document
 from jprivacy.records import record_contexts
 from jprivacy.segment import segment
 
-from .metrics import multi_hot, report
+from .metrics import label_scores, multi_hot
 from .thresholds import tune
 
 NONE = "(none)"
@@ -67,7 +67,7 @@ def sections_from_policies(records: list[dict], folder: Path) -> str:
     """Fill in missing ``section`` fields from the policy texts in ``folder``.
 
     Each record with ``doc`` and ``start`` gets the section of the segmenter's clause that
-    contains its start offset in ``folder/<doc>.txt`` (or ``.md``/``.html``).  Records are
+    contains its start offset in ``folder/<doc>`` or ``folder/<doc>.txt`` (or another policy suffix).  Records are
     changed in place.  Returns a sentence saying where the sections came from.
     """
     if all(isinstance(r.get("section"), str) for r in records):
@@ -79,7 +79,7 @@ def sections_from_policies(records: list[dict], folder: Path) -> str:
             continue
         doc = str(record["doc"])
         if doc not in by_doc:
-            path = next((folder / f"{doc}{ext}" for ext in ("", ".txt", ".md", ".html")
+            path = next((folder / f"{doc}{ext}" for ext in ("", *sorted(POLICY_SUFFIXES))
                          if (folder / f"{doc}{ext}").is_file()), None)
             by_doc[doc] = segment(read_document(path).text) if path else []
         clauses = by_doc[doc]
@@ -115,8 +115,8 @@ class Evaluation:
         return (self.probs >= self.thresholds).astype(np.float32)
 
     def scores(self) -> dict:
-        """Per-label and averaged precision/recall/F1 (see :func:`jprivacy.train.report`)."""
-        return report(self.y_true, self.y_pred, labels=self.labels)
+        """Per-label and averaged precision/recall/F1 (see :func:`jprivacy.train.label_scores`)."""
+        return label_scores(self.y_true, self.y_pred, labels=self.labels)
 
     def table(self) -> pd.DataFrame:
         """Per-label precision, recall, F1 and support, then the macro and micro averages."""

@@ -57,7 +57,3 @@ def format_scores(scores: dict) -> str:
                      f"{', '.join(scores['unsupported'])}")
     return "\n".join(lines)
 
-
-# the names these had when "report" also meant them; train/fit.py, train/evaluation.py and the CLI use them
-report = label_scores
-format_report = format_scores

@@ -54,7 +54,7 @@ def body(card: ModelCard, name: str) -> str:
              f"A jprivacy model ({card.backend} backend) that labels the clauses of Japanese privacy policies "
              f"with what each discloses: {', '.join(LABELS)}. `jprivacy.json` beside this file is its "
              "machine-readable card (thresholds, settings, training data, metrics).", "",
-             "```python", "import jprivacy", f'tagger = jprivacy.load("{name}")', 'tagger.tag("policy.txt")', "```", ""]
+             "```python", "import jprivacy", f'tagger = jprivacy.load("{name}")', 'tagger.tag_file("policy.txt")', "```", ""]
     if card.backend == "transformer":
         lines += ["It also loads as a plain Hugging Face model (sigmoid scores; jprivacy's per-label "
                   "thresholds are in `jprivacy.json`):", "", "```python",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -66,7 +67,15 @@ class _NoPairTruncationWarning(logging.Filter):
         return "overflowing tokens are not returned" not in record.getMessage()
 
 
-logging.getLogger("transformers.tokenization_python").addFilter(_NoPairTruncationWarning())
+@contextmanager
+def _quiet_pair_truncation():
+    """Within the block only, transformers' tokenizer logs no per-pair truncation warning."""
+    logger, quiet = logging.getLogger("transformers.tokenization_python"), _NoPairTruncationWarning()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
@@ -105,8 +114,9 @@ def encode_pairs(texts: Sequence[str], sections: Sequence[str], tokenizer, max_l
     """Token ids of (clause, context) pairs, unpadded.  Absurdly long inputs are cut before MeCab
     sees them; the tokenizer truncates the rest to ``max_length``."""
     limit = max_length * 8
-    return tokenizer([t[:limit] for t in texts], [s[-limit:] for s in sections], truncation="longest_first",
-                     max_length=max_length)
+    with _quiet_pair_truncation():
+        return tokenizer([t[:limit] for t in texts], [s[-limit:] for s in sections], truncation="longest_first",
+                         max_length=max_length)
 
 
 def pad_batch(tokenizer, features: dict) -> dict[str, np.ndarray]:
@@ -157,13 +167,19 @@ def compile_model(model):
     import torch
     import torch._inductor.config as inductor
 
-    if next(model.parameters()).device.type == "cpu":
-        # process-wide: Inductor reads these when the first batch compiles, and compile-time
-        # ``options`` did not reach its autotuner (torch 2.13)
-        inductor.freezing = True
-        inductor.max_autotune = True
-        inductor.max_autotune_gemm_backends = "CPP,ATEN"
-    model.forward = torch.compile(model.forward, dynamic=True)
+    compiled = torch.compile(model.forward, dynamic=True)
+    if next(model.parameters()).device.type != "cpu":
+        model.forward = compiled
+        return model
+    # Inductor reads these when a batch compiles, and compile-time ``options`` did not reach its
+    # autotuner (torch 2.13): they are set around each call only, the process's own kept
+    settings = {"freezing": True, "max_autotune": True, "max_autotune_gemm_backends": "CPP,ATEN"}
+
+    def forward(*args, **kwargs):
+        with inductor.patch(settings):
+            return compiled(*args, **kwargs)
+
+    model.forward = forward
     return model
 
 

@@ -18,7 +18,7 @@ from typing import Iterable
 from jprivacy.batch import Progress
 from jprivacy.errors import UsageError
 from jprivacy.outputs import write_json_atomic
-from jprivacy.readers import ReadError
+from jprivacy.readers import POLICY_SUFFIXES, ReadError
 from jprivacy.tagger import DEFAULT_BATCH_SIZE
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -37,7 +37,7 @@ def _flags(*declarations: tuple[tuple[str, ...], dict]) -> argparse.ArgumentPars
 
 
 # flags that more than one command takes: pass them as ``parents=[...]`` to ``add_parser``
-PATHS = _flags((("paths",), {"nargs": "+", "help": "policy files (.txt, .md, .html, .htm), folders (read "
+PATHS = _flags((("paths",), {"nargs": "+", "help": f"policy files ({', '.join(sorted(POLICY_SUFFIXES))}), folders (read "
                                                    "recursively) or - for stdin"}))
 MODEL = _flags((("--model",), {"help": "model folder or Hub name (default: the bundled model)"}))
 BATCH_SIZE = _flags((("--batch-size",), {"type": int, "default": DEFAULT_BATCH_SIZE,

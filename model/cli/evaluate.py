@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from jprivacy.outputs import write_json_atomic
     from jprivacy.tagger import load
-    from jprivacy.train import format_report
+    from jprivacy.train import format_scores
     from jprivacy.train.evaluation import evaluate_records, read_gold, sections_from_policies
 
     check_file(args.json, "--json")
@@ -28,7 +28,7 @@ def run(args) -> int:
     scores = evaluate_records(tagger, records).scores()
     scores["sections"] = provenance
     scores["model"] = str(tagger.folder)
-    print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_report(scores)}")
+    print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_scores(scores)}")
     if args.json:
         try:
             write_json_atomic(args.json, scores)
