@@ -13,10 +13,10 @@ into texts kept outside the project, by default ``../shared/wild/policies``).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import random
 import re
-import sys
 from pathlib import Path
 from typing import Callable
 
@@ -38,8 +38,12 @@ SPLIT_SHARES = {"validation": 0.15, "test": 0.15}
 COLUMNS = ["doc", "clause", "start", "end", "section", "lead", "text", "labels", "origin"]
 
 
+_LOG = logging.getLogger("jprivacy.data")
+
+
 def _stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+    """The loaders' notices (a missing or changed wild text): ``logging`` warnings of ``jprivacy.data``."""
+    _LOG.warning(message)
 
 
 def wild_texts(folder: str | Path | None = None) -> Path:

@@ -125,83 +125,120 @@ PURPOSES: dict[str, tuple[str, ...]] = {
 }
 
 RIGHTS: dict[str, tuple[str, ...]] = {
-    "disclosure": (r"開示", r"開⽰", r"照会", r"閲覧", r"アクセス権"),
-    "correction": (r"訂正", r"追加", r"修正", r"削除"),
-    "suspension": (r"利用(?:の|を)?停止", r"消去", r"処理の制限", r"異議"),
-    "third_party_stop": (r"第三者(?:へ|に)?(?:の)?提供(?:の|を)?停止", r"提供(?:の|を)?停止"),
+    "disclosure": (r"開示", r"開⽰", r"照会", r"閲覧", r"アクセス権", r"確認(?=[・、や])", r"見たい"),
+    "correction": (r"訂正", r"追加", r"修正", r"削除", r"直したい", r"直してほしい"),
+    "suspension": (r"利用(?:の|を)?停止", r"消去", r"処理の制限", r"異議", r"利用(?:又は|若しくは|もしくは|および|及び)提供の(?:拒否|停止)",
+                   r"消してほしい", r"消したい"),
+    "third_party_stop": (r"第三者(?:へ|に)?(?:の)?提供(?:の|を)?停止", r"(?<!利用又は)(?<!利用若しくは)提供(?:の|を)?停止"),
     "provision_record": (r"第三者提供(?:時の)?記録",),
     "purpose_notice": (r"利用目的(?:の)?通知", r"利⽤⽬的の通知"),
-    "consent_withdrawal": (r"同意(?:の|を)?撤回", r"撤回"),
-    "marketing_opt_out": (r"配信(?:の|を)?停止", r"(?:メール|メールマガジン|DM|ダイレクトメール|広告|ご案内)[^。]{0,12}(?:停止|中止|無効)",
-                          r"パーソナライズ(?:ド)?広告"),
-    "account_deletion": (r"退会", r"アカウント(?:の|を)?削除", r"登録(?:の)?(?:抹消|解除)"),
+    "consent_withdrawal": (r"同意(?:の|を)?撤回", r"撤回", r"(?:(?<!ブラウザの)(?<!ブラウザ)設定|「Cookie設定」)(?:から|で)(?:(?!広告|Cookie|クッキー)[^。]){0,10}(?:変更|オフ|無効)",
+                           r"(?:許可|権限)[^。]{0,15}(?:取り?消|変更|オフ|無効)"),
+    "marketing_opt_out": (r"配信(?:の|を)?停止", r"(?:送付|配信|送信|案内)(?:を|の)?(?:停止|中止|取り?止め)",
+                          r"(?:メール|メールマガジン|DM|ダイレクトメール|広告|ご?案内|ハガキ)[^。]{0,12}(?:停止|中止|無効|不要|希望されない|止めて)",
+                          r"パーソナライズ(?:ド)?広告", r"広告(?:の)?パーソナライズ", r"広告トラッキング",
+                          r"オプトアウト(?=[^。]*広告)|(?<=広告)[^。]*オプトアウト"),
+    "account_deletion": (r"退会", r"アカウント(?:[（(][^）)]{0,20}[）)])?(?:の|を)?削除", r"(?:会員)?登録(?:の|を)?(?:抹消|解除)"),
 }
+# Rights a cookie clause states: stopping ads, withdrawing consent.
+_COOKIE_RIGHTS = ("marketing_opt_out", "consent_withdrawal")
 
 REQUEST_CHANNELS: dict[str, tuple[str, ...]] = {
-    "mail": (r"郵送", r"郵便", r"書面", r"書留", r"封書"),
-    "email": (r"電子メール", r"Eメール", r"[Ee]-?mail", r"メール(?!マガジン|マガ|配信)"),
-    "web_form": (r"フォーム", r"お問い?合わ?せ(?:ページ|画面)"),
+    "mail": (r"郵送(?!費|料)", r"郵便", r"書面(?!に不備|で(?:お伝え|回答|通知|ご回答))", r"書留", r"封書", r"同封", r"ご?返送", r"送付(?:して|し|先)"),
+    "email": (r"電子メール", r"Eメール", r"[Ee]-?mail", r"(?<!ダイレクト)(?<!配信)メール(?!マガジン|マガ|配信|通知|広告|記載|の下部|でのご案内)"),
+    "web_form": (r"フォーム", r"お問い?合わ?せ(?:ページ|画面|ボタン)", r"https?://[^\s]*(?:contact|form|inquiry|toiawase)[^\s]*",
+                 r"https?://forms\.gle/[^\s]*"),
     "phone": (r"電話(?!番号の)", r"TEL", r"Tel"),
-    "in_person": (r"窓口(?:へ|に|まで)?(?:直接)?(?:ご)?(?:持参|来所|来店|お越し|ご提出)", r"来店", r"来所", r"来院", r"持参", r"店頭",
-                  r"受付(?:に|で|まで)"),
-    "app": (r"マイページ", r"設定画面", r"アプリ(?:内|の「)", r"会員ページ", r"「設定」"),
+    "in_person": (r"(?:受付|事務室|事務局|管理事務室|店舗|お取引店|教室|各事業所|当院|当園)(?:の)?窓口", r"窓口(?:で|にて)(?:直接)?(?:ご)?(?:持参|提出|提示|請求)",
+                  r"窓口(?:へ|に|まで)(?:直接)?(?:ご)?(?:持参|来所|来店|お越し)", r"来店", r"来所", r"来院", r"来訪", r"持参", r"店頭", r"お越しください",
+                  r"受付(?:に(?!つ)|で|まで|又は|または|カウンター)", r"店舗(?:で|にて|において|又は|または)"),
+    "app": (r"マイページ", r"設定画面", r"アプリ(?:内|の「|または|又は|から|経由)", r"会員ページ", r"「設定」", r"設定 ?[→＞>]", r"LINE ?(?:トーク|公式アカウント)",
+            r"lin\.ee/[^\s]*", r"(?:本サービス|ゲーム)(?:内)?の「"),
 }
 
 SECURITY: dict[str, tuple[str, ...]] = {
-    "organizational": (r"組織的", r"責任者", r"管理者", r"規程", r"規定", r"監査", r"管理体制", r"体制(?:の)?整備", r"ISO", r"プライバシーマーク",
-                       r"マネジメントシステム", r"取扱状況(?:の)?(?:確認|点検)"),
-    "human": (r"人的", r"教育", r"研修", r"秘密保持", r"守秘義務", r"誓約書"),
-    "physical": (r"物理的", r"入退室", r"入退館", r"施錠", r"鍵", r"盗難", r"紛失", r"持ち?出し", r"シュレッダー", r"裁断", r"溶解",
-                 r"キャビネット", r"書庫", r"のぞき見", r"覗き見"),
+    "organizational": (r"組織的", r"責任者", r"管理者", r"規程", r"規定", r"監査(?!ログ)", r"管理体制", r"責任体制", r"体制(?:の)?整備", r"ISO",
+                       r"プライバシーマーク", r"マネジメントシステム", r"マニュアル", r"指針を定め", r"取扱状況(?:の)?(?:確認|点検)",
+                       r"(?:必要(?:最小限)?の|最小限の)範囲に限定", r"(?:扱う|閲覧できる|アクセスできる)(?:の|者)は[^。]{0,30}(?:だけ|のみ|に限)"),
+    "human": (r"人的", r"教育", r"研修", r"秘密保持", r"守秘義務", r"誓約書", r"周知徹底", r"従業(?:者|員)(?:に対し(?:て|ても)?|への|の)[^。]{0,10}(?:監督|教育)"),
+    "physical": (r"物理的", r"入退室", r"入退館", r"施錠", r"鍵(?:の(?:かか|掛か)|付き|のかかる|を掛け)", r"(?:盗難|紛失)(?:[・、](?:盗難|紛失|持ち?出し))*(?:等)?(?:の)?(?:防止|対策)",
+                 r"持ち?出し", r"シュレッダー", r"裁断", r"溶解", r"キャビネット", r"書庫", r"のぞき見", r"覗き見"),
     "technical": (r"技術的", r"アクセス(?:制御|制限|権限)", r"暗号化", r"SSL", r"TLS", r"ファイアウォール", r"ウイルス", r"マルウェア",
-                  r"不正(?:アクセス|ソフトウェア)", r"多要素認証", r"二段階認証", r"パスワード", r"脆弱性", r"セキュリティ(?:対策|ソフト|システム)",
-                  r"バックアップ"),
+                  r"不正アクセス(?:対策|の(?:検知|防止策)|を防止するための(?:措置|システム))", r"不正ソフトウェア", r"多要素認証", r"二段階認証",
+                  r"パスワード", r"脆弱性", r"セキュリティ(?:対策|ソフト|システム)", r"バックアップ"),
     "external_environment": (r"外的環境", r"GDPR", r"一般データ保護規則", r"PDPA", r"PIPEDA", r"CCPA", r"消費者プライバシー法",
-                             r"連邦(?:レベル)?の(?:包括的|統一的)", r"包括的な(?:個人情報保護)?法", r"外国の制度", r"各国の制度"),
+                             r"連邦(?:レベル)?の(?:包括的|統一的)", r"包括的な(?:連邦の)?(?:個人情報保護)?法", r"外国の制度", r"各国の制度",
+                             r"制度(?:を|の)(?:把握|確認)", r"日本の個人情報保護法と同等",
+                             r"(?:データ|個人情報|プライバシー)(?:保護)?(?:に関する)?(?:法|政令)[^。]{0,20}"
+                             r"(?:があり|が定められ|が存在|が適用|はなく|は存在せず|は制定されておらず|がなく)"),
+}
+
+# Retention stated without a period, beside the normaliser's own patterns (F6).
+RETENTION: dict[str, tuple[str, ...]] = {
+    "until_purpose": (r"アカウント(?:が)?(?:有効|存続|が?ある)(?:である)?(?:な|する)?(?:間|あいだ|期間)", r"アカウント有効期間中",
+                      r"(?:契約|会員資格|会員登録|在籍|利用|サービス提供)(?:期間中|が継続する(?:期間|間)|の終了(?:日)?まで|終了(?:日)?まで)",
+                      r"(?:調査|審査|業務|手続|対応)が?(?:終わる|終了する|完了する)まで", r"(?:削除|アンインストール|退会)(?:する|される)まで",
+                      r"(?:終了|完了|回答|作成)後[^。]{0,10}?(?:速やかに|遅滞なく|直ちに)?(?:削除|廃棄|消去|返却)", r"(?:運用|業務|利用)に必要な期間",
+                      r"使用した後[^。]{0,5}(?:破棄|削除)"),
+    "legal": (r"[^\s、。「」（(]{1,12}法(?:令)?(?:等)?(?:の規定)?(?:に基づ(?:き|いて|く)|に従(?:い|って)|上の)[^。]{0,25}?(?:保存|保管|保持|管理|期間)",
+              r"法令(?:上|で|により|の規定により)?[^。]{0,10}?(?:保存|保管)(?:が|の)?義務", r"保存義務",
+              r"法(?:令)?(?:が|の)定める[^。]{0,10}?(?:期間|保存)"),
 }
 
 RECIPIENT_KINDS: dict[str, tuple[str, ...]] = {
-    "contractor": (r"委託", r"預託", r"外注", r"協力会社", r"配送業者", r"運送会社"),
+    "contractor": (r"委託(?!を受けた者)", r"預託", r"外注", r"協力会社", r"配送業者", r"運送会社"),
     "joint_user": (r"共同(?:して|で)?利用",),
     "group_company": (r"グループ(?:会社|企業|各社|内|間)", r"子会社", r"親会社", r"関連会社", r"関係会社"),
     "advertiser": (r"広告(?:配信)?(?:事業者|会社|サービス|ネットワーク|主)", r"第三者配信", r"アフィリエイト"),
-    "analytics": (r"アクセス解析", r"解析(?:ツール|サービス)", r"分析ツール"),
-    "payment": (r"決済(?:代行)?(?:会社|事業者|業者|サービス)", r"決済代行", r"収納代行", r"クレジットカード会社", r"カード会社", r"信販会社"),
-    "platform": (r"クラウド", r"サーバー?", r"ホスティング", r"データセンター", r"外部サービス", r"生成AI", r"メール配信"),
+    "analytics": (r"アクセス解析(?:ツール|サービス|事業者|ソフト)", r"解析(?:ツール|サービス)", r"分析ツール"),
+    "payment": (r"決済(?:代行)?(?:会社|事業者|業者|サービス)", r"決済(?:代行|処理|は)", r"収納代行", r"口座振替", r"クレジットカード会社",
+                r"カード会社", r"信販会社"),
+    "platform": (r"クラウド(?:サービス|サーバー|事業者|ストレージ)?", r"(?:外部|レンタル)サーバー?", r"サーバー(?:の運用|を(?:利用|委託))",
+                 r"ホスティング", r"外部サービス", r"生成AI", r"メール配信"),
     "authority": (r"国の機関", r"地方公共団体", r"警察", r"裁判所", r"検察", r"捜査機関", r"行政機関", r"税務署", r"公的機関", r"保健所",
                   r"官公庁", r"自治体", r"市区町村", r"監督官庁", r"労働基準監督署"),
-    "other_third_party": (r"保険会社", r"医療機関", r"信用情報機関", r"金融機関", r"提携(?:先|企業|会社)", r"事業(?:の)?(?:承継|継承)", r"合併",
-                          r"求人企業", r"ご?家族", r"外部監査", r"審査支払機関"),
+    "other_third_party": (r"保険会社", r"医療機関", r"信用情報機関", r"金融機関", r"提携(?:先|企業|会社)", r"求人企業", r"外部監査",
+                          r"審査支払機関"),
 }
 
 # External tools: (the words that name the tool, the kind of recipient, the vendor's key in
-# COMPANIES).  A longer name is tried first, so 「Google Analytics」 is not read as 「Google」.
+# COMPANIES).  Each row is one tool: its spellings (「Google Analytics」「Google アナリティクス」) make
+# one transmission entry.  An earlier row wins where two overlap.
 TOOLS: tuple[tuple[str, str, str], ...] = (
-    (r"Google ?(?:Analytics|アナリティクス)(?:TM|™)?(?: ?4| ?[(（]GA4[)）]| for Firebase)?|グーグルアナリティクス|GA4", "analytics", "google"),
-    (r"Google ?(?:広告|Ads|AdWords|アドワーズ)|Google ?Ad ?Manager", "advertiser", "google"),
+    (r"Google ?(?:Analytics|アナリティクス)(?:TM|™)?(?: ?4| for Firebase)?|グーグルアナリティクス|GA4", "analytics", "google"),
     (r"Google ?(?:AdSense|アドセンス)|AdSense", "advertiser", "google"),
     (r"Google ?AdMob|AdMob|Google Mobile Ads", "advertiser", "google"),
+    (r"Google ?(?:広告|Ads|AdWords|アドワーズ)|Google ?Ad ?Manager", "advertiser", "google"),
     (r"Google ?(?:Tag ?Manager|タグ ?マネージャー?)", "analytics", "google"),
     (r"Google ?Search ?Console|サーチコンソール", "analytics", "google"),
-    (r"Google ?(?:reCAPTCHA)|reCAPTCHA(?: v[23])?", "platform", "google"),
-    (r"Google ?(?:マップ|Maps?|Places API)", "platform", "google"),
+    (r"(?:Google ?)?reCAPTCHA(?: v[23])?", "platform", "google"),
+    (r"Google ?(?:マップ|Maps?)", "platform", "google"),
+    (r"Google ?Places API", "platform", "google"),
     (r"Google ?(?:Fonts|フォント)", "platform", "google"),
     (r"Google ?(?:フォーム|Forms)", "platform", "google"),
-    (r"Firebase ?(?:Analytics|Crashlytics|Cloud Messaging|Remote Config|Authentication|Firestore)?|Crashlytics", "analytics", "google"),
+    (r"Firebase ?Analytics", "analytics", "google"),
+    (r"(?:Firebase ?)?Crashlytics", "analytics", "google"),
+    (r"Firebase ?Cloud ?Messaging", "platform", "google"),
+    (r"Firebase(?! ?(?:Analytics|Crashlytics|Cloud))", "platform", "google"),
     (r"YouTube|Youtube", "platform", "google"),
-    (r"Meta ?(?:Pixel|ピクセル|SDK|広告)|Facebook ?(?:Pixel|ピクセル|広告|SDK)|Meta[（(]Facebook・Instagram[）)]広告", "advertiser", "meta"),
-    (r"Instagram", "advertiser", "meta"),
-    (r"LINE ?(?:Tag|タグ|広告|公式アカウント|ログイン)|LINE(?= ?(?:株式会社|社))", "advertiser", "line"),
+    (r"Meta ?(?:Pixel|ピクセル)|Facebook ?(?:Pixel|ピクセル)", "advertiser", "meta"),
+    (r"Meta ?(?:SDK)|Facebook ?SDK", "advertiser", "meta"),
+    (r"Meta ?広告|Facebook ?広告|Meta[（(]Facebook・Instagram[）)]広告", "advertiser", "meta"),
+    (r"Instagram(?= ?(?:の)?(?:埋め込み|ウィジェット|プラグイン|ボタン|API|SDK))", "platform", "meta"),
+    (r"LINE ?(?:Tag|タグ)", "advertiser", "line"),
+    (r"LINE ?広告", "advertiser", "line"),
+    (r"LINE ?(?:ログイン|Login)", "platform", "line"),
     (r"Yahoo!? ?(?:JAPAN ?)?(?:広告|プロモーション広告)(?: ?(?:サイトリターゲティング|コンバージョン測定)(?:タグ)?)?", "advertiser", "yahoo"),
     (r"X ?[（(]旧 ?[Tt]witter[）)] ?広告|X ?広告|Twitter ?広告", "advertiser", "x"),
-    (r"TikTok ?(?:Pixel|ピクセル|広告)", "advertiser", "tiktok"),
+    (r"TikTok ?(?:Pixel|ピクセル)", "advertiser", "tiktok"),
+    (r"TikTok ?広告", "advertiser", "tiktok"),
     (r"LinkedIn ?(?:Insight Tag|広告)", "advertiser", "linkedin"),
     (r"Microsoft ?Clarity|Clarity", "analytics", "microsoft"),
     (r"Microsoft ?Advertising(?: ?UETタグ)?", "advertiser", "microsoft"),
     (r"Criteo", "advertiser", "criteo"),
     (r"Hotjar", "analytics", "hotjar"),
-    (r"AppsFlyer", "analytics", "appsflyer"),
-    (r"Adjust(?= |SDK|の|社)", "analytics", "adjust"),
+    (r"AppsFlyer", "advertiser", "appsflyer"),
+    (r"Adjust(?= |SDK|の|社)", "advertiser", "adjust"),
     (r"AppLovin(?: ?MAX)?", "advertiser", "applovin"),
     (r"Unity ?(?:Ads|Analytics)", "advertiser", "unity"),
     (r"Adobe ?Analytics", "analytics", "adobe"),
@@ -211,12 +248,15 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
     (r"Mixpanel", "analytics", "mixpanel"),
     (r"Plausible(?: Analytics)?", "analytics", "plausible"),
     (r"Cloudflare ?Web ?Analytics", "analytics", "cloudflare"),
-    (r"Vercel ?(?:Web ?)?Analytics|Vercel Speed Insights", "analytics", "vercel"),
+    (r"Vercel ?(?:Web ?)?Analytics", "analytics", "vercel"),
     (r"A8\.net", "advertiser", "fancomi"),
-    (r"もしもアフィリエイト|楽天アフィリエイト|バリューコマース|ValueCommerce", "advertiser", ""),
+    (r"もしもアフィリエイト", "advertiser", ""),
+    (r"楽天アフィリエイト", "advertiser", ""),
+    (r"バリューコマース|ValueCommerce", "advertiser", ""),
     (r"Amazonアソシエイト(?:・プログラム)?", "advertiser", "amazon"),
     (r"HubSpot", "analytics", "hubspot"),
-    (r"Salesforce|Pardot|Account Engagement", "platform", "salesforce"),
+    (r"Pardot|Account Engagement", "analytics", "salesforce"),
+    (r"Salesforce", "platform", "salesforce"),
     (r"Zendesk(?: ?チャット)?", "platform", "zendesk"),
     (r"Intercom", "platform", "intercom"),
     (r"Braze", "analytics", "braze"),
@@ -229,13 +269,34 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
     (r"Supabase(?: Auth)?", "platform", "supabase"),
     (r"Vercel", "platform", "vercel"),
     (r"Cloudflare", "platform", "cloudflare"),
-    (r"Twilio|SendGrid", "platform", "twilio"),
+    (r"SendGrid", "platform", "twilio"),
+    (r"Twilio", "platform", "twilio"),
     (r"OneTrust", "platform", "onetrust"),
+    (r"Google ?Cloud(?: Platform)?|GCP", "platform", "google"),
+    (r"Google ?Workspace", "platform", "google"),
+    (r"Microsoft ?Azure|Azure(?: OpenAI)?", "platform", "microsoft"),
+    (r"Microsoft ?365", "platform", "microsoft"),
+    (r"OpenAI", "platform", "openai"),
+    (r"Anthropic", "platform", "anthropic"),
+    (r"Slack", "platform", ""),
+    (r"Zoom", "platform", ""),
+    (r"Dropbox", "platform", ""),
+    (r"GitHub", "platform", ""),
+    (r"Netlify", "platform", ""),
+    (r"Heroku", "platform", ""),
+    (r"Resend", "platform", ""),
+    (r"Mailchimp", "platform", ""),
+    (r"kintone", "platform", ""),
+    (r"Shopify", "platform", ""),
 )
+
+# Vendors named alone on a line of a 外部送信 list (「■Facebook（Facebook、Instagram）」「・LINE」).
+_VENDOR_LINE = re.compile(r"^[ \u3000・●■◆*＊\-]*(?P<name>Google|グーグル|Meta|Facebook|LINE|Yahoo!?(?: JAPAN)?|ヤフー|X|Twitter|TikTok"
+                          r"|Microsoft|Amazon|Apple)[ \u3000]*(?:$|[（(])")
 
 # Vendors' company names as policies write them; a tool's entry takes the one of its vendor.
 COMPANIES: dict[str, str] = {
-    "google": r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社)|グーグル(?:合同会社|株式会社)",
+    "google": r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社|(?=による|が(?:提供|運営|管理)|の提供する))|グーグル(?:合同会社|株式会社)",
     "meta": r"Meta Platforms,? ?Inc\.?|Meta Platforms Ireland Limited|Facebook,? Inc\.|Facebook Japan株式会社",
     "line": r"LINEヤフー株式会社|LINE株式会社|LY Corporation",
     "yahoo": r"LINEヤフー株式会社|ヤフー株式会社|LY Corporation",
@@ -270,23 +331,31 @@ COMPANIES: dict[str, str] = {
     "supabase": r"Supabase,? Inc\.",
     "twilio": r"Twilio,? Inc\.|Twilio Ireland Limited",
     "onetrust": r"OneTrust,? LLC",
+    "openai": r"OpenAI,? (?:L\.L\.C\.|Inc\.|LLC)",
+    "anthropic": r"Anthropic,? (?:PBC|Inc\.)",
 }
 
 # A company named by its legal form (株式会社X, X株式会社, X Inc., X LLC …) or as 「X社」.
 _JA_FORM_ALL = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
-                 r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
-                 r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
+                r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
+                r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
 _JA_FORM = r"株式会社|有限会社|合同会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|独立行政法人|(?:[(（]株[)）])"
-_NAME_CHAR = r"[\u30A0-\u30FF\u3400-\u4DBF\u4E00-\u9FFF々A-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆・\-ー.]"
+_NAME_CHAR = r"[\u30A0-\u30FF\u3041-\u3096\u3400-\u4DBF\u4E00-\u9FFF々A-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆・\-ー.]"
 _LATIN_FORM = (r",? ?(?:Inc\.?|LLC\.?|L\.L\.C\.|Ltd\.?|Limited|Corporation|Corp\.?|GmbH|B\.V\.|N\.V\.|S\.A\.|SAS|SARL|ApS|PBC"
                r"|Pte\.? ?Ltd\.?|Pvt\.? ?Ltd\.?|Co\., ?Ltd\.?|Incorporated|AG|PLC|plc)(?![A-Za-z])")
 _COMPANY = re.compile(
-    rf"(?:{_JA_FORM})[ \u3000]?{_NAME_CHAR}{{1,30}}"
-    rf"|{_NAME_CHAR}{{1,30}}?(?:{_JA_FORM})"
-    rf"|(?<![A-Za-z])[A-Z][A-Za-z0-9&'.\-]*(?: [A-Z0-9&][A-Za-z0-9&'.\-]*){{0,5}}{_LATIN_FORM}"
-    rf"|(?<![A-Za-z])[A-Z][A-Za-z0-9!.\-]+社")
-# Words that end a run of name characters before a legal form (「委託先であるX株式会社」).
-_NAME_CUT = re.compile(r".*(?:である|による|として|および|及び|並びに|または|又は|より|から|の|が|は|を|に|と|や|等|、|・(?=[^・]*$))")
+    rf"(?P<prefixed>(?:{_JA_FORM})[ \u3000]?(?P<name>{_NAME_CHAR}{{1,30}}(?: (?!http)[A-Za-z0-9][A-Za-z0-9&.\-]*)*))"
+    rf"|(?P<suffixed>{_NAME_CHAR}{{1,30}}?(?<![\u3041-\u3096])(?:{_JA_FORM}))"
+    rf"|(?P<latin>(?<![A-Za-z])[A-Z][A-Za-z0-9&'.\-]*(?: [A-Z0-9&][A-Za-z0-9&'.\-]*){{0,5}}{_LATIN_FORM})"
+    rf"|(?P<sha>(?<![A-Za-z])[A-Z][A-Za-z0-9!.\-]+社)")
+# Where a name before its legal form begins (after 「である」「の」「は」…; not inside a word of
+# kana, 「はやぶさ債権回収株式会社」), and where one after its legal form ends.
+_NAME_CUT = re.compile(r".*(?:(?<![\u3041-\u3096])[のがはをにとやへでも]+|である|による|として|および|及び|並びに|または|又は|より|から|等)")
+_PARTICLE = re.compile(r"が|の|は|を|に|と|や|へ|で|より|から|等|など|および|及び|並びに|または|又は")
+_NOT_A_COMPANY = re.compile(rf"(?:{_JA_FORM})|[当弊本同各他貴]社|.{{0,2}}社|(?:その他|関連|子|親|グループ|提携)?(?:の)?(?:{_JA_FORM})")
+# Public bodies named by name (F4): recipients of kind `authority`.
+_AUTHORITIES = re.compile(r"金融庁|国税庁|警察庁|消費者庁|厚生労働省|外務省|法務省|経済産業省|総務省|国土交通省|文部科学省|年金事務所|日本年金機構"
+                          r"|国民健康保険団体連合会|社会保険診療報酬支払基金|公共職業安定所|都道府県公安委員会")
 
 # ---------------------------------------------------------------- what a clause says around a value
 
@@ -311,12 +380,22 @@ _SERVICE_ITEM = re.compile(r"提供|管理|運営|運用|実施|手配|作成|�
 # A definition of a term names examples of it, not what the business obtains (F1).
 _DEFINITION = re.compile(r"とは[、,]?.*(?:をいい|を言い|を指し|を意味し|のことを?いい|をいう|のことです)")
 _RECEIVED = re.compile(r"お送りいただ|提供いただ|入力いただ|登録いただ|提供を受け|提供される|取得(?:した|する)|収集(?:した|する)|お預かり")
+_EU_REGIME = re.compile(r"(?:の|は)?(?:一般データ保護規則|加盟国|GDPR|一般|から|を日本|と日本|域内)")
 _COOKIE_LIFETIME = re.compile(r"[Cc]ookie|クッキー|有効期(?:限|間)")
 _FEE_CONTEXT = re.compile(r"手数料|費用|円|無料|無償")
+_YEN = re.compile(r"(?:金)?[0-9０-９][0-9０-９,，]*[ \u3000]?円|[一二三四五六七八九十百千万]+円")
+_POSTAGE = re.compile(r"郵送|郵便|送料|切手|返信用|書留")
+_FREE = re.compile(r"無料|無償|(?:手数料|費用)(?:は|を|として)?[^。]{0,8}?(?:いただいていません|いただいておりません|いただきません|申し受けません"
+                   r"|要しない|要しません|かかりません|徴収しない|徴収しません|不要)")
 # The APPI exception 「…共同して利用される場合」 does not state a joint use of the business's own.
 _JOINT_EXCEPTION = re.compile(r"共同(?:して)?利用(?:される|する)(?:個人データ|場合)")
 _JOINT_STATED = re.compile(r"共同(?:して)?利用(?:する|される)?(?:者|個人データの項目|項目|目的)|共同利用(?:者|の(?:範囲|目的|項目))"
                            r"|共同(?:して|で)?利用(?:します|いたします|しています|しております|することがあります)")
+# Identity checks and answers are not request channels.
+_VERIFICATION = re.compile(r"本人(?:確認|であること)|照合|(?:で|にて)(?:お伝え|回答|ご回答|通知)|回答(?:は|方法)")
+# A rights clause that sends the person to the desk (F9): the desk's channels count.
+_TO_THE_DESK = re.compile(r"窓口|下記|上記|お?問い?合わ?せ先|問合せ先|連絡先|第[0-9０-９一二三四五六七八九十]+(?:条|項)")
+_REQUEST = re.compile(r"請求(?!者)|申請|お?申し?出|ご連絡|お問い?合わ?せ|提出")
 _PHONE_RUN = re.compile(r"\+?[(（]?[0-9０-９][0-9０-９()（）\-‐‑–—―ー−－ ]{8,}[0-9０-９]")
 _EMAIL_RUN = re.compile(r"[A-Za-z0-9._%+\-]+ ?(?:@|＠|\[at\]|\(at\)|［at］|\[@\]|\(@\)|\[アットマーク\]|\(アットマーク\)|（アットマーク）) ?"
                         r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
@@ -401,9 +480,15 @@ def _compile(lexicon: dict[str, tuple[str, ...]]) -> list[tuple[str, re.Pattern]
 
 _LEXICONS = {name: _compile(lexicon) for name, lexicon in (
     ("data_types", DATA_TYPES), ("purposes", PURPOSES), ("rights", RIGHTS), ("request_channels", REQUEST_CHANNELS),
-    ("security", SECURITY), ("recipient_kinds", RECIPIENT_KINDS))}
+    ("security", SECURITY), ("recipient_kinds", RECIPIENT_KINDS), ("retention", RETENTION))}
 _TOOLS = [(re.compile(pattern), kind, vendor) for pattern, kind, vendor in TOOLS]
 _VENDORS = {vendor: re.compile(pattern) for vendor, pattern in COMPANIES.items()}
+# A first cell that heads a table's column, not a tool; a company named for its policy's link.
+_HEADER_CELL = re.compile(r"サービス|名称|ツール|送信先|提供者|事業者|Cookie|クッキー|名前|項目|種類|目的")
+_TOOL_SUFFIX = re.compile(r" ?(?:SDK|API|CDN|埋め込みプレーヤー|動画|Turnstile|Firestore|Pages|CloudFront)")
+_PURPOSE_OF_AD = re.compile(r"の(?:配信|効果|表示|成果)")
+_LIST_ITEM = re.compile(r"[ \u3000・●■◆*＊\-（(0-9０-９.)）]*$")
+_POLICY_LINK = re.compile(r"[ \u3000]*(?:の|による)?(?:プライバシー|ポリシー|サイト|ページ|利用規約|ヘルプ|広告設定|オプトアウト|データ)")
 
 
 # ---------------------------------------------------------------- results
@@ -592,7 +677,28 @@ class _Reader:
         self.doc, self.text, self.clauses = doc, text, clauses
         self.evidence: list[Evidence] = []
         self.seen: set[tuple] = set()
-        self.entries: dict[str, int] = {}  # a tool's name_key -> its entry number
+        self.operator: str | None = None  # name_key of the operator's name
+        self.own: set[int] = set()        # clauses that speak of the operator, not of another body
+        self.joint_use = False            # whether the policy states a joint use of its own
+        self.entries: dict[tuple, int] = {}  # a tool (its row of TOOLS, or its name) -> its entry
+        self.owned: set[int] = set()       # entries whose recipient is named
+        self.block: list[tuple[int, str]] = []  # entries (and vendors) of the tool lines being read
+        self.block_left, self.block_section = 0, ""
+
+    def entry(self, clause: _Clause, start: int, end: int, row: int) -> int:
+        """The transmission entry of the tool named by ``text[start:end]`` (``row`` of ``TOOLS``,
+        or -1 for a tool the lexicon does not know), recorded."""
+        key = ("tool", row) if row >= 0 else ("name", name_key(self.text[start:end]))
+        number = self.entries.setdefault(key, len(self.entries))
+        self.add_name("transmissions.service", clause, start, end, number)
+        return number
+
+    def finish(self) -> None:
+        """A tool whose company is never named is itself a recipient (FIELDS.md)."""
+        for e in list(self.evidence):
+            if e.field == "transmissions.service" and e.entry not in self.owned:
+                self.add("recipients", e.value, self.clauses[0]._replace(index=e.clause), e.start, e.end)
+                self.owned.add(e.entry)
 
     def add(self, field: str, value, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
         """Record a value stated by ``text[start:end]`` (document offsets), once per clause."""
@@ -604,6 +710,9 @@ class _Reader:
             return
         self.seen.add(key)
         self.evidence.append(Evidence(field, value, clause.index, start, end, self.text[start:end], entry))
+        if field == "transmissions.recipient":
+            self.owned.add(entry)
+            self.add("recipients", value, clause, start, end)
 
     def add_name(self, field: str, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
         start, end = _strip_span(self.text, start, end)
@@ -611,11 +720,12 @@ class _Reader:
             self.add(field, self.text[start:end], clause, start, end, entry)
 
     def lexicon(self, field: str, clause: _Clause, lexicon: str | None = None,
-                keep: Callable[[str, int, int], bool] | None = None) -> None:
-        """Record the lexicon's values in the clause; ``keep(piece, start, end)`` may leave hits out."""
+                keep: Callable[[str, int, int, str], bool] | None = None) -> None:
+        """Record the lexicon's values in the clause; ``keep(piece, start, end, value)`` may
+        leave hits out."""
         for at, piece in _pieces(clause):
             for start, end, value in _hits(piece, _LEXICONS[lexicon or field]):
-                if keep is None or keep(piece, start, end):
+                if keep is None or keep(piece, start, end, value):
                     self.add(field, value, clause, at + start, at + end)
 
 
@@ -632,7 +742,7 @@ def _data_types(reader: _Reader, clause: _Clause) -> None:
     if _HEADER_ROW.fullmatch(clause.text):
         return
 
-    def keep(piece: str, start: int, end: int) -> bool:
+    def keep(piece: str, start: int, end: int, value: str) -> bool:
         return (not any(a <= start < b for a, b in _negated(piece))
                 and not any(m.start() <= start < m.end() for m in _EXAMPLES.finditer(piece))
                 and not _PURPOSE_AFTER.match(piece, end))
@@ -668,19 +778,51 @@ def _normalised(reader: _Reader, field: str, clause: _Clause, read: Callable[[st
                 reader.add(field, value, clause, at + span[0], at + span[1])
 
 
+def _countries(reader: _Reader, clause: _Clause) -> None:
+    """Countries data goes to; the EU named for its regime (「EUの一般データ保護規則」「EU加盟国」) or
+    beside a member state (「アイルランド（EU）」) is not a destination of its own."""
+    _normalised(reader, "countries", clause, country_codes)
+    text = reader.text
+    reader.evidence = [e for e in reader.evidence if not (
+        e.field == "countries" and e.clause == clause.index and e.value == "EU"
+        and (_EU_REGIME.match(text, e.end) or (e.start > 0 and text[e.start - 1] in "(（")))]
+
+
 def _retention(reader: _Reader, clause: _Clause) -> None:
     """Stated periods, 「目的達成まで」 and 「法令の定める期間」; cookie lifetimes are not retention (F6)."""
     if "cookies" in clause.labels and _COOKIE_LIFETIME.search(clause.text):
         return
     _normalised(reader, "retention", clause, retention_values)
+    reader.lexicon("retention", clause)
+
+
+def _security(reader: _Reader, clause: _Clause) -> None:
+    """Safeguards the business describes (F10); in an international clause only the foreign
+    regime, and not the contractor's confidentiality agreement of a 委託 clause."""
+    foreign_only = "security" not in clause.labels
+    contractor = "委託" in clause.text
+
+    def keep(piece: str, start: int, end: int, value: str) -> bool:
+        return ((not foreign_only or value == "external_environment")
+                and not (contractor and value in ("human", "organizational")))
+    reader.lexicon("security", clause, keep=keep)
 
 
 def _fee(reader: _Reader, clause: _Clause) -> None:
+    """The request fee (F8): each amount of the clause that is not postage, 「無料」 and the like;
+    the normaliser's reading of the clause as a whole when that finds only postage."""
     if not _FEE_CONTEXT.search(clause.text):
         return
     for at, piece in _pieces(clause):
+        for m in _YEN.finditer(piece):
+            start = max((piece.rfind(sep, 0, m.start()) + 1 for sep in "、。（(・"), default=0)
+            value = fee_yen(piece[start:m.end()]) if not _POSTAGE.search(piece, start, m.end()) else None
+            if value is not None:
+                reader.add("fee", value, clause, at + m.start(), at + m.end())
+        for m in _FREE.finditer(piece):
+            reader.add("fee", 0, clause, at + m.start(), at + m.end())
         value = fee_yen(piece)
-        if value is not None:
+        if value is not None and not any(e.field == "fee" and e.clause == clause.index for e in reader.evidence[-20:]):
             span = _span(piece, lambda window: fee_yen(window) == value)
             reader.add("fee", value, clause, at + span[0], at + span[1])
 
@@ -696,14 +838,28 @@ def _contacts(reader: _Reader, clause: _Clause) -> None:
             reader.add("contacts.phones", digits, clause, clause.start + m.start(), clause.start + m.end())
 
 
-def _channels(reader: _Reader, clause: _Clause) -> None:
-    """Ways to make a request: words (郵送, フォーム…), and e-mail addresses and phone numbers given."""
-    reader.lexicon("request_channels", clause)
+def _channels(reader: _Reader, clause: _Clause, field: str = "request_channels") -> None:
+    """Ways to make a request: words (郵送, フォーム…), and e-mail addresses and phone numbers
+    given; not the ways the business checks identity or answers (「登録住所への郵送で確認」)."""
+    if _VERIFICATION.search(clause.text) and not _REQUEST.search(clause.text):
+        return
+    reader.lexicon(field, clause, "request_channels",
+                   keep=lambda piece, start, end, value: not any(a <= start < b for a, b in _negated(piece)))
     for m in _EMAIL_RUN.finditer(clause.text):
-        reader.add("request_channels", "email", clause, clause.start + m.start(), clause.start + m.end())
+        reader.add(field, "email", clause, clause.start + m.start(), clause.start + m.end())
     for m in _PHONE_RUN.finditer(clause.text):
         if phone_digits(clause.text[max(0, m.start() - 20): m.end()]):
-            reader.add("request_channels", "phone", clause, clause.start + m.start(), clause.start + m.end())
+            reader.add(field, "phone", clause, clause.start + m.start(), clause.start + m.end())
+
+
+def _desk_channels(reader: _Reader) -> None:
+    """The desk's channels are request channels when the rights clauses send the person to the
+    desk or name no channel themselves (F9); otherwise they are dropped."""
+    rights = [c for c in reader.clauses if _has(c, "rights")]
+    named = any(e.field == "request_channels" for e in reader.evidence)
+    count = not named or any(_TO_THE_DESK.search(c.text) for c in rights)
+    reader.evidence = [e._replace(field="request_channels") if e.field == "desk_channels" else e
+                       for e in reader.evidence if count or e.field != "desk_channels"]
 
 
 def _operator_name(clauses: list[_Clause], contact: list[_Clause]) -> tuple[_Clause, int, int] | None:
@@ -806,73 +962,116 @@ def _address_span(clause: _Clause, previous: _Clause | None, operator: str) -> t
 
 
 def _companies(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the company names in ``text``: legal forms and 「X社」."""
+    """(start, end) of the company names in ``text``: legal forms, known vendors' names and
+    「X社」, without the words around them (「委託先であるX株式会社が」)."""
     spans = []
     for m in _COMPANY.finditer(text):
         start, end = m.start(), m.end()
-        cut = _NAME_CUT.match(text, start, end) if not re.match(_JA_FORM, m.group()) else None
-        if cut and re.search(rf"(?:{_JA_FORM})$", m.group()):
-            start = cut.end()
-        name = text[start:end]
-        if end - start >= 2 and not re.fullmatch(rf"(?:{_JA_FORM})|[当弊本同各他]社|.{{0,2}}社", name):
+        if m.lastgroup == "prefixed":
+            tail = _PARTICLE.search(text, m.start("name") + 1, end)
+            end = tail.start() if tail else end
+        elif m.lastgroup == "suffixed":
+            head = _NAME_CUT.match(text, start, end - 2)
+            start = head.end() if head else start
+        if end - start >= 2 and not _NOT_A_COMPANY.fullmatch(text[start:end]):
             spans.append((start, end))
-    return spans
+    for pattern in _VENDORS.values():
+        spans += [m.span() for m in pattern.finditer(text)]
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    return [s for i, s in enumerate(spans) if not any(o[0] <= s[0] and s[1] <= o[1] and o != s for o in spans)
+            and s not in spans[:i]]
 
 
-def _recipients(reader: _Reader, clause: _Clause, operator: str, in_transmission: bool) -> None:
-    """Named recipients (tools, their companies, other companies) and kinds of recipient; a tool in
-    a cookie or 外部送信 clause is a transmission entry."""
+def _tools(text: str, companies: list[tuple[int, int]]) -> list[tuple[int, int, str, str, int]]:
+    """(start, end, kind, vendor, row) of the tools of ``TOOLS`` named in ``text`` with the word
+    after them (「SDK」「API」), the earlier row winning where two overlap; not inside a company's
+    name (「Vercel Inc.」), an ad product's purpose (「LINE広告の配信」) or a refusal."""
+    found: list[tuple[int, int, str, str, int]] = []
+    negated = _negated(text)
+    for row, (pattern, kind, vendor) in enumerate(_TOOLS):
+        for m in pattern.finditer(text):
+            end = _TOOL_SUFFIX.match(text, m.end())
+            end = end.end() if end else m.end()
+            if (not any(s < end and m.start() < e for s, e, *_ in found)
+                    and not any(s <= m.start() and m.end() <= e for s, e in companies)
+                    and not _PURPOSE_OF_AD.match(text, m.end())
+                    and not any(a <= m.start() < b for a, b in negated)):
+                found.append((m.start(), end, kind, vendor, row))
+    return sorted(found)
+
+
+def _unlisted_tool(text: str, companies: list[tuple[int, int]]) -> list[tuple[int, int, str, str, int]]:
+    """A tool the lexicon does not know, named alone on a line of a 外部送信 list (「・LINE」) or
+    in the first cell of a row that also names its company or the data sent."""
+    m = _VENDOR_LINE.match(text)
+    if m:
+        return [(m.start("name"), m.end("name"), "", "", -1)]
+    cells = text.split(" | ")
+    first = cells[0]
+    start, end = _strip_span(text, 0, len(first))
+    if (len(cells) >= 3 and 1 < end - start <= 40 and not _HEADER_CELL.search(first)
+            and companies and not any(s < len(first) for s, _ in companies)):
+        return [(start, end, "", "", -1)]
+    return []
+
+
+def _recipients(reader: _Reader, clause: _Clause, transmission: bool) -> None:
+    """Kinds of recipient, named recipients (companies, public bodies, tools) and, in a cookie or
+    外部送信 clause, the transmission entries of the tools or companies it names (F11)."""
     text, at = clause.text, clause.start
-    kinds = _hits(text, _LEXICONS["recipient_kinds"])
-    for start, end, kind in kinds:
-        if kind == "joint_user" and (_JOINT_EXCEPTION.search(text) or not reader.joint_use):
-            continue
-        reader.add("recipient_kinds", kind, clause, at + start, at + end)
-    tools = []
-    for pattern, kind, vendor in _TOOLS:
-        for m in pattern.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e, *_ in tools):
-                tools.append((m.start(), m.end(), kind, vendor))
-    tools.sort()
-    vendors = {}
-    for vendor, pattern in _VENDORS.items():
-        for m in pattern.finditer(text):
-            vendors.setdefault(vendor, (m.start(), m.end()))
-    companies = [(s, e) for s, e in _companies(text) if name_key(text[s:e]) != operator]
-    companies += [span for span in vendors.values() if span not in companies]
-    companies = [c for c in companies if not any(s <= c[0] and c[1] <= e and (s, e) != c for s, e in companies)]
-    for start, end, kind, _ in tools:
-        reader.add("recipient_kinds", kind, clause, at + start, at + end)
-    if in_transmission and tools:
-        reader.block = []
-        for start, end, kind, vendor in tools:
-            entry = reader.entries.setdefault(name_key(text[start:end]), len(reader.entries))
-            reader.add_name("transmissions.service", clause, at + start, at + end, entry)
-            owner = vendors.get(vendor) or (companies[0] if len(tools) == 1 and len(companies) == 1 else None)
-            reader.block.append((entry, vendor))
-            if owner:
-                reader.add_name("transmissions.recipient", clause, at + owner[0], at + owner[1], entry)
-                reader.add_name("recipients", clause, at + owner[0], at + owner[1])
-            elif not companies:
-                reader.add_name("recipients", clause, at + start, at + end)
-        reader.block_left, reader.block_section = _BLOCK, clause.section
-        for start, end in companies:
-            if not any(vendors.get(v) == (start, end) for _, v in reader.block):
-                reader.add_name("recipients", clause, at + start, at + end)
-        return
-    for start, end, *_ in tools:
-        if not companies:
-            reader.add_name("recipients", clause, at + start, at + end)
+    for start, end, kind in ([] if _HEADING_ABOUT.search(text) else _hits(text, _LEXICONS["recipient_kinds"])):
+        if kind != "joint_user" or (reader.joint_use and not _JOINT_EXCEPTION.search(text)):
+            reader.add("recipient_kinds", kind, clause, at + start, at + end)
+    companies = [s for s in _companies(text) if name_key(text[s[0]:s[1]]) != reader.operator]
+    tools = _tools(text, companies)
+    companies = [s for s in companies if not any(t[0] < s[1] and s[0] < t[1] for t in tools)]
+    for m in _AUTHORITIES.finditer(text):
+        reader.add_name("recipients", clause, at + m.start(), at + m.end())
+        reader.add("recipient_kinds", "authority", clause, at + m.start(), at + m.end())
     for start, end in companies:
         reader.add_name("recipients", clause, at + start, at + end)
-        if in_transmission and reader.block and reader.block_left > 0 and len(reader.block) == 1:
-            entry = reader.block[0][0]
-            if not any(e.field == "transmissions.recipient" and e.entry == entry for e in reader.evidence[-50:]):
+    for start, end, kind, *_ in tools:
+        reader.add("recipient_kinds", kind, clause, at + start, at + end)
+    if not transmission:
+        for start, end, _, vendor, _ in tools:
+            if not _owner(text, vendor, companies, len(tools)):
+                reader.add_name("recipients", clause, at + start, at + end)
+        return
+    tools = tools or _unlisted_tool(text, companies)
+    if tools:
+        reader.block = []
+        for start, end, _, vendor, row in tools:
+            entry = reader.entry(clause, at + start, at + end, row)
+            owner = _owner(text, vendor, companies, len(tools))
+            if owner:
+                reader.add_name("transmissions.recipient", clause, at + owner[0], at + owner[1], entry)
+            reader.block.append((entry, vendor))
+        reader.block_left, reader.block_section = _BLOCK, clause.section
+    elif companies and len(reader.block) == 1 and reader.block_left > 0:
+        entry = reader.block[0][0]
+        if entry not in reader.owned:
+            start, end = companies[0]
+            reader.add_name("transmissions.recipient", clause, at + start, at + end, entry)
+    elif " | " in text or _LIST_ITEM.match(text, 0, companies[0][0] if companies else 0):
+        for start, end in companies:
+            if not _POLICY_LINK.match(text, end):
+                entry = reader.entries.setdefault(("name", name_key(text[start:end])), len(reader.entries))
                 reader.add_name("transmissions.recipient", clause, at + start, at + end, entry)
 
 
+def _owner(text: str, vendor: str, companies: list[tuple[int, int]], tools: int) -> tuple[int, int] | None:
+    """The company named beside a tool that receives its data: its vendor's, else the one
+    company of a clause that names one tool."""
+    pattern = _VENDORS.get(vendor)
+    for start, end in companies:
+        if pattern is not None and pattern.fullmatch(text, start, end):
+            return start, end
+    return companies[0] if tools == 1 and len(companies) == 1 else None
+
+
 def _entry_items(reader: _Reader, clause: _Clause) -> None:
-    """Data types and purposes of the transmission entries whose block the clause is in."""
+    """Data types and purposes of the transmission entries whose block the clause is in: the
+    tool's own clause and the few after it in its section."""
     if not reader.block or reader.block_left <= 0 or clause.section != reader.block_section:
         reader.block = []
         return
@@ -889,13 +1088,12 @@ def extract(doc: str, text: str, records) -> PolicyFields:
     text = text if isinstance(text, str) else ""
     clauses = _clauses(text, records)
     reader = _Reader(doc, text, clauses)
-    reader.block, reader.block_left, reader.block_section = [], 0, ""
     reader.joint_use = any(_JOINT_STATED.search(c.text) and not _JOINT_EXCEPTION.search(c.text)
                            for c in clauses if "third_party" in c.labels)
     reader.own = {c.index for i, c in enumerate(clauses)
                   if not any(_OTHER_BODY.search(x.text) and x.section == c.section for x in clauses[max(0, i - 3): i + 1])}
     _operator(reader)
-    operator = next((name_key(e.value) for e in reader.evidence if e.field == "operator.name"), None)
+    reader.operator = next((name_key(e.value) for e in reader.evidence if e.field == "operator.name"), None)
     has_rights = any(_has(c, "rights") for c in clauses)
     for clause in clauses:
         transmission = "cookies" in clause.labels or bool(re.search(r"外部送信|[Cc]ookie|クッキー", clause.section))
@@ -904,22 +1102,26 @@ def extract(doc: str, text: str, records) -> PolicyFields:
         if _has(clause, "purposes"):
             _purposes(reader, clause)
         if _has(clause, "recipients"):
-            _recipients(reader, clause, operator, transmission)
+            _recipients(reader, clause, transmission)
         if transmission:
             _entry_items(reader, clause)
         if _has(clause, "countries"):
-            _normalised(reader, "countries", clause, country_codes)
+            _countries(reader, clause)
         if _has(clause, "retention"):
             _retention(reader, clause)
         if _has(clause, "rights"):
             reader.lexicon("rights", clause)
             _fee(reader, clause)
             _channels(reader, clause)
+        elif "cookies" in clause.labels:
+            reader.lexicon("rights", clause, keep=lambda piece, start, end, value: value in _COOKIE_RIGHTS)
         if _has(clause, "security"):
-            reader.lexicon("security", clause)
+            _security(reader, clause)
         if _has(clause, "contacts") and clause.index in reader.own:
             _contacts(reader, clause)
             if has_rights:
-                _channels(reader, clause)
+                _channels(reader, clause, "desk_channels")
+    reader.finish()
+    _desk_channels(reader)
     reader.evidence.sort(key=lambda e: (e.start, e.end))
     return PolicyFields(doc, reader.evidence)

@@ -54,7 +54,9 @@ def test_help_of_every_command_imports_no_torch_transformers_or_datasets(command
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_of_every_command_imports_no_training_code(command):
     _, _, modules = help_run(command)
-    assert not [m for m in modules if m == "jprivacy.train" or m.startswith("jprivacy.train.")]
+    # train and pretrain read their flags from the settings dataclasses of jprivacy.train.config
+    settings = {"jprivacy.train", "jprivacy.train.config"} if command in ("train", "pretrain") else set()
+    assert not [m for m in modules if (m == "jprivacy.train" or m.startswith("jprivacy.train.")) and m not in settings]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

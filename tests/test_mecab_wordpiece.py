@@ -148,7 +148,7 @@ def test_only_numpy_padding_and_longest_first_truncation(tiny_base_model):
 
 @pytest.mark.slow
 def test_tagging_with_the_bundled_model_imports_neither_torch_nor_transformers(seed_policy):
-    code = ("import sys, jprivacy; frame = jprivacy.load().tag(sys.argv[1]); "
+    code = ("import sys, jprivacy; frame = jprivacy.load().tag_file(sys.argv[1]); "
             "print(len(frame), 'torch' in sys.modules, 'transformers' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code, str(seed_policy)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,8 @@ from .metrics import label_scores, multi_hot
 from .model_readme import write_readme
 from .thresholds import tune
 from .transformer import is_main_process
+
+_LOG = logging.getLogger(__name__)  # training's notices; the CLI passes its own log
 
 
 def check_folds(kfold: int = 0, threshold_folds: int = 0, policies: int | None = None) -> None:
@@ -122,7 +125,7 @@ def split_arrays(frame, split: str, labels: Sequence[str] = LABELS):
 
 
 def cross_validate(k: int, backend: str = "linear", labeled: Path = LABELED, settings: dict | None = None,
-                   wild: str | Path | None = None, ensemble: dict | None = None, log=print,
+                   wild: str | Path | None = None, ensemble: dict | None = None, log=_LOG.info,
                    labels: Sequence[str] = LABELS) -> dict:
     """Policy-grouped k-fold: fold i is the test set, fold i+1 tunes thresholds, the rest trains.
 
@@ -168,7 +171,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
                 settings: dict | None = None, threshold_folds: int = 0,
                 threshold_origin: str | None = None, wild: str | Path | None = None,
                 reuse: dict[str, str | Path] | None = None, ensemble: dict | None = None,
-                log=print, labels: Sequence[str] = LABELS) -> ModelCard | None:
+                log=_LOG.info, labels: Sequence[str] = LABELS) -> ModelCard | None:
     """Train a model folder and score it on the test split.
 
     In a distributed run (``torchrun`` / ``accelerate launch``) every rank trains, and only the

@@ -12,6 +12,7 @@ it was trained on in ``pretraining.json``.
 
 from __future__ import annotations
 
+import logging
 import json
 import tempfile
 import time
@@ -25,6 +26,8 @@ from jprivacy.train.config import PretrainConfig
 
 from .corpus import build_corpus
 from .transformer import bf16_supported
+
+_LOG = logging.getLogger(__name__)  # training's notices; the CLI passes its own log
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MECAB = {"mecab_dic": "unidic_lite"}
@@ -191,7 +194,7 @@ def check_continuable(folder: Path, config: PretrainConfig) -> None:
 
 
 def pretrain(output: str | Path, config: PretrainConfig = PretrainConfig(), extra: Path | None = None,
-             wild: Path | None = None, init_from: Path | None = None, sources=None, log=print) -> Path:
+             wild: Path | None = None, init_from: Path | None = None, sources=None, log=_LOG.info) -> Path:
     """Build the corpus and the vocabulary, pretrain a BERT with masked-LM (or, with
     ``config.objective == "electra"``, an ELECTRA discriminator); save it to ``output``.
 

@@ -12,6 +12,7 @@ minute of compiling on the first batches, then faster batches (see benchmarks/th
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import warnings
@@ -175,6 +176,7 @@ def compile_model(model):
     # autotuner (torch 2.13): they are set around each call only, the process's own kept
     settings = {"freezing": True, "max_autotune": True, "max_autotune_gemm_backends": "CPP,ATEN"}
 
+    @functools.wraps(compiled)
     def forward(*args, **kwargs):
         with inductor.patch(settings):
             return compiled(*args, **kwargs)
