@@ -191,14 +191,15 @@ RECIPIENT_KINDS: dict[str, tuple[str, ...]] = {
     "group_company": (r"グループ(?:会社|企業|各社|内|間)", r"子会社", r"親会社", r"関連会社", r"関係会社"),
     "advertiser": (r"広告(?:配信)?(?:事業者|会社|サービス|ネットワーク|主)", r"第三者配信", r"アフィリエイト"),
     "analytics": (r"アクセス解析(?:ツール|サービス|事業者|ソフト)", r"解析(?:ツール|サービス)", r"分析ツール"),
-    "payment": (r"決済(?:代行)?(?:会社|事業者|業者|サービス)", r"決済(?:代行|処理|は)", r"収納代行", r"口座振替", r"クレジットカード会社",
+    "payment": (r"決済(?:代行)?(?:会社|事業者|業者|サービス)", r"決済(?:代行|処理|は)", r"収納代行", r"口座振替", r"クレジットカード(?:会社|決済)",
+                r"カード発行会社",
                 r"カード会社", r"信販会社"),
     "platform": (r"クラウド(?:サービス|サーバー|事業者|ストレージ)?", r"(?:外部|レンタル)サーバー?", r"サーバー(?:の運用|を(?:利用|委託))",
-                 r"ホスティング", r"外部サービス", r"生成AI", r"メール配信"),
+                 r"ホスティング", r"外部サービス", r"生成AI", r"メール配信", r"サーバーに保存", r"システム(?:を利用|として)"),
     "authority": (r"国の機関", r"地方公共団体", r"警察", r"裁判所", r"検察", r"捜査機関", r"行政機関", r"税務署", r"公的機関", r"保健所",
                   r"官公庁", r"自治体", r"市区町村", r"監督官庁", r"労働基準監督署"),
     "other_third_party": (r"保険会社", r"医療機関", r"信用情報機関", r"金融機関", r"提携(?:先|企業|会社)", r"求人企業", r"外部監査",
-                          r"審査支払機関"),
+                          r"審査支払機関", r"人材紹介会社", r"健康保険組合"),
 }
 
 # External tools: (the words that name the tool, the kind of recipient, the vendor's key in
@@ -296,7 +297,8 @@ _VENDOR_LINE = re.compile(r"^[ \u3000・●■◆*＊\-]*(?P<name>Google|グー�
 
 # Vendors' company names as policies write them; a tool's entry takes the one of its vendor.
 COMPANIES: dict[str, str] = {
-    "google": r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社|(?=による|が(?:提供|運営|管理)|の提供する))|グーグル(?:合同会社|株式会社)",
+    "google": (r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社|(?=による|が(?:提供|運営|管理)|の提供する))|(?<=[（(])Google(?=[）)])"
+               r"|グーグル(?:合同会社|株式会社)"),
     "meta": r"Meta Platforms,? ?Inc\.?|Meta Platforms Ireland Limited|Facebook,? Inc\.|Facebook Japan株式会社",
     "line": r"LINEヤフー株式会社|LINE株式会社|LY Corporation",
     "yahoo": r"LINEヤフー株式会社|ヤフー株式会社|LY Corporation",
@@ -339,7 +341,7 @@ COMPANIES: dict[str, str] = {
 _JA_FORM_ALL = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
                 r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
                 r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
-_JA_FORM = r"株式会社|有限会社|合同会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|独立行政法人|(?:[(（]株[)）])"
+_JA_FORM = r"株式会社|有限会社|合同会社|相互会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|独立行政法人|(?:[(（]株[)）])"
 _NAME_CHAR = r"[\u30A0-\u30FF\u3041-\u3096\u3400-\u4DBF\u4E00-\u9FFF々A-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆・\-ー.]"
 _LATIN_FORM = (r",? ?(?:Inc\.?|LLC\.?|L\.L\.C\.|Ltd\.?|Limited|Corporation|Corp\.?|GmbH|B\.V\.|N\.V\.|S\.A\.|SAS|SARL|ApS|PBC"
                r"|Pte\.? ?Ltd\.?|Pvt\.? ?Ltd\.?|Co\., ?Ltd\.?|Incorporated|AG|PLC|plc)(?![A-Za-z])")

@@ -149,7 +149,7 @@ def test_cli_export_exits_1_when_the_labels_agree_too_little(tiny_transformer, t
     assert (tmp_path / "out" / CARD).is_file()  # the copy stays, for a closer look
 
 
-def test_torch_threads_are_capped_at_the_usable_cpus(monkeypatch):
+def test_torch_threads_are_capped_at_the_usable_cpus_while_scoring_and_restored_after(monkeypatch):
     import torch
 
     from jprivacy.backends import transformer
@@ -158,7 +158,8 @@ def test_torch_threads_are_capped_at_the_usable_cpus(monkeypatch):
     monkeypatch.setattr(transformer, "cpu_count", lambda: 1)
     try:
         torch.set_num_threads(2)
-        transformer.limit_torch_threads()
-        assert torch.get_num_threads() == 1
+        with transformer.torch_threads():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)

@@ -7,6 +7,7 @@ from .base import Backend, Settings, Trainable
 
 
 BACKEND_NAMES = ("linear", "transformer", "onnx", "ensemble")
+TRAINABLE = ("linear", "transformer", "ensemble")  # what `jprivacy train --backend` fits; onnx is exported
 
 
 def backend_class(name: str) -> type[Backend]:
@@ -26,4 +27,4 @@ def backend_class(name: str) -> type[Backend]:
     raise ValueError(f"unknown backend {name!r}; expected 'linear', 'transformer', 'onnx' or 'ensemble'")
 
 
-__all__ = ["BACKEND_NAMES", "Backend", "Trainable", "Settings", "backend_class"]
+__all__ = ["BACKEND_NAMES", "TRAINABLE", "Backend", "Trainable", "Settings", "backend_class"]

@@ -51,13 +51,20 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def limit_torch_threads() -> None:
-    """Cap torch's intra-op threads at :func:`cpu_count`; a lower count the user chose
-    (``OMP_NUM_THREADS`` or ``torch.set_num_threads``) is kept."""
+@contextmanager
+def torch_threads():
+    """Within the block, torch's intra-op threads are at most :func:`cpu_count` (a lower count
+    the user chose, ``OMP_NUM_THREADS`` or ``torch.set_num_threads``, is kept); the count
+    before is restored after."""
     import torch
 
-    if torch.get_num_threads() > cpu_count():
+    before = torch.get_num_threads()
+    if before > cpu_count():
         torch.set_num_threads(cpu_count())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _NoPairTruncationWarning(logging.Filter):
@@ -275,7 +282,7 @@ class TransformerBackend(Backend):
             logits = self.model(**{k: torch.from_numpy(v).to(device) for k, v in batch.items()}).logits
             return torch.sigmoid(logits.float()).cpu().numpy()
 
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads():
             return batched_probabilities(texts, self.settings.contexts(sections), self.tokenizer, self.settings.max_length,
                                          self.settings.inference_batch_size, self.model.config.num_labels, run)
 
@@ -292,7 +299,6 @@ class TransformerBackend(Backend):
         from .mecab_wordpiece import load_tokenizer
 
         checked = TransformerSettings.from_card(settings)
-        limit_torch_threads()
         tokenizer = load_tokenizer(folder)
         model = _quietly(AutoModelForSequenceClassification.from_pretrained, folder, use_safetensors=True).eval()
         rows = model.get_input_embeddings().num_embeddings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from jprivacy.errors import UsageError
 
+from jprivacy.backends import TRAINABLE
+
 from ._util import EXIT_OK, WILD, FlagsError, check_output_folder, existing_folder, log
 
 
@@ -11,7 +13,7 @@ def add_parser(sub, settings: bool) -> None:
     """The ``train`` command; the transformer's settings become flags when ``settings`` is true
     (when ``train`` is the command given: the other commands need not read them)."""
     parser = sub.add_parser("train", parents=[WILD], help="train a model folder on the corpus in data/")
-    parser.add_argument("--backend", choices=["linear", "transformer", "ensemble"], default="linear",
+    parser.add_argument("--backend", choices=TRAINABLE, default="linear",
                         help="linear: TF-IDF and logistic regression (default); transformer: fine-tune "
                              "--base-model; ensemble: both, their scores combined (--combine)")
     parser.add_argument("--transformer-model", metavar="DIR",
