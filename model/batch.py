@@ -103,6 +103,26 @@ def tag_files(tagger: Tagger, paths: Iterable[str | Path], writer: RecordWriter,
     return summary
 
 
+def field_files(tagger: Tagger, paths: Iterable[str | Path], writer: RecordWriter,
+                progress: Progress = Progress()) -> tuple[int, list[ReadError]]:
+    """Write the fields of each policy in ``paths`` to ``writer``, one record per policy (see
+    :meth:`jprivacy.extract.PolicyFields.to_dict`); documents a resumed writer holds are skipped.
+    Returns the number of policies written and the inputs that failed."""
+    done = {document_key(doc) for doc in writer.done_docs}
+    inputs = [p for p in expand_paths(paths) if isinstance(p, ReadError) or document_key(p) not in done]
+    progress.start(len(inputs), len(writer.done_docs))
+    written, errors = 0, []
+    for item in tagger.iter_fields(inputs):
+        progress.advance()
+        if isinstance(item, ReadError):
+            errors.append(item)
+            continue
+        writer.write(item.to_dict())
+        writer.end_document()
+        written += 1
+    return written, errors
+
+
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
     """Per-policy table: clauses, then the number of clauses carrying each of the model's labels
     (named in full); then, per policy, the labels no clause carries."""

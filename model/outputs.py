@@ -138,11 +138,24 @@ def _without_surrogates(value):
 
 
 def _csv_row(record: dict) -> dict:
+    """A record as CSV cells: ``labels`` joined by ``;``, any other list or mapping as JSON."""
     row = _without_surrogates(record)
-    if isinstance(row.get("labels"), list):
-        row["labels"] = ";".join(row["labels"])
-    if isinstance(row.get("scores"), dict):
-        row["scores"] = json.dumps(row["scores"], ensure_ascii=False)
+    for key, value in row.items():
+        if key == "labels" and isinstance(value, list):
+            row[key] = ";".join(map(str, value))
+        elif isinstance(value, (list, dict)):
+            row[key] = json.dumps(value, ensure_ascii=False)
+    return row
+
+
+def _parquet_row(record: dict) -> dict:
+    """A record as Parquet takes it: nested records (a mapping other than ``scores``, a list of
+    mappings: a policy's fields and evidence) as JSON text, lone surrogates replaced."""
+    row = _without_surrogates(record)
+    for key, value in row.items():
+        if (isinstance(value, dict) and key != "scores") or (isinstance(value, list) and any(
+                isinstance(v, (dict, list)) for v in value)):
+            row[key] = json.dumps(value, ensure_ascii=False)
     return row
 
 
@@ -210,11 +223,11 @@ def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
 
 
 def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int) -> None:
-    schema = _parquet_schema((_without_surrogates(r) for r in records()), batch)
+    schema = _parquet_schema((_parquet_row(r) for r in records()), batch)
     with pq.ParquetWriter(path, schema) as writer:
         rows: list[dict] = []
         for record in records():
-            rows.append(_without_surrogates(record))
+            rows.append(_parquet_row(record))
             if len(rows) >= batch:
                 writer.write_table(pa.Table.from_pylist(rows, schema=schema))
                 rows.clear()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .backends.loading import load_backend
 from .frame import ClauseFrame
@@ -149,6 +150,61 @@ class Tagger:
         records = list(self.iter_records([document]))
         return ClauseFrame([r for r in records if isinstance(r, dict)], columns=list(RECORD_FIELDS),
                            texts={document.doc: document.text})
+
+    # -- fields ------------------------------------------------------------------
+    def fields(self, policy: str | Document | pd.DataFrame):
+        """What one policy states (the fields of ../shared/FIELDS.md), each value with its
+        evidence: a :class:`~jprivacy.extract.PolicyFields`.  ``policy`` is its text, a
+        :class:`~jprivacy.Document`, or the frame :meth:`tag` / :meth:`tag_file` gave for it."""
+        from .extract import extract
+
+        frame = policy if isinstance(policy, pd.DataFrame) else self.tag(policy)
+        texts = getattr(frame, "texts", None) or {}
+        if len(texts) > 1 or frame["doc"].nunique() > 1:
+            raise ValueError("fields() reads one policy; use iter_fields() or fields_frame() for several")
+        doc = next(iter(texts), None) or (str(frame["doc"].iloc[0]) if len(frame) else "<text>")
+        return extract(doc, texts.get(doc, ""), frame.to_dict("records"))
+
+    def fields_file(self, path: str | Path):
+        """:meth:`fields` of one policy file."""
+        return self.fields(self.tag_file(path))
+
+    def iter_fields(self, inputs: Iterable[Document | ReadError | str | Path]):
+        """The fields of each input (paths, folders, ``-``, Documents), in order, one document at
+        a time: a :class:`~jprivacy.extract.PolicyFields`, or a ReadError in a failed input's place."""
+        from .extract import extract
+
+        texts: dict[str, str] = {}
+
+        def remember(documents):
+            for document in documents:
+                if isinstance(document, Document):
+                    texts[document.doc] = document.text
+                yield document
+
+        current: list[dict] = []
+        for item in self.iter_records(remember(_documents(inputs))):
+            if current and (isinstance(item, ReadError) or item["doc"] != current[0]["doc"]):
+                doc = current[0]["doc"]
+                yield extract(doc, texts.pop(doc, ""), current)
+                current = []
+            if isinstance(item, ReadError):
+                yield item
+            else:
+                current.append(item)
+        if current:
+            doc = current[0]["doc"]
+            yield extract(doc, texts.pop(doc, ""), current)
+
+    def fields_frame(self, paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[ReadError]]:
+        """(one row per policy with list-valued columns, the inputs that failed); the evidence of
+        every value in long form: ``jprivacy.field_frames.evidence_frame`` of :meth:`iter_fields`."""
+        from .field_frames import fields_table
+
+        found, errors = [], []
+        for item in self.iter_fields(paths):
+            (errors if isinstance(item, ReadError) else found).append(item)
+        return fields_table(found), errors
 
     def tag_many(self, paths: Iterable[str | Path]) -> tuple[ClauseFrame, list[ReadError]]:
         """Tag many files and folders → (clause records of all readable ones, errors)."""

@@ -11,7 +11,7 @@ import sys
 from jprivacy import __version__
 from jprivacy.errors import JprivacyError, UsageError
 
-from . import classify, diff, evaluate, export, pretrain, report, tag, train, validate_data
+from . import classify, diff, evaluate, evaluate_fields, export, fields, pretrain, report, tag, train, validate_data
 from ._util import EXIT_PIPE_CLOSED, EXIT_USAGE, FlagsError
 
 __all__ = ["main", "build_parser", "UsageError"]
@@ -24,7 +24,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jprivacy", description=__doc__)
     parser.add_argument("--version", action="version", version=f"jprivacy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (tag, classify, evaluate, report, diff):
+    for module in (tag, fields, classify, evaluate, evaluate_fields, report, diff):
         module.add_parser(sub)
     train.add_parser(sub, settings=command == "train")
     pretrain.add_parser(sub, settings=command == "pretrain")
