@@ -61,6 +61,6 @@ def format_field_scores(result: dict) -> str:
     for field, m in result["fields"].items():
         lines.append(f"{field:<26}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>10d}")
     lines.append(f"{'macro (fields with support)':<26}{'':>20}{result['macro_f1']:>10.3f}")
-    lines += [f"{"accuracy " + field:<36}{share:>10.3f}" for field, share in result["accuracy"].items()]
+    lines += [f"{'accuracy ' + field:<36}{share:>10.3f}" for field, share in result["accuracy"].items()]
     lines.append(f"{result['policies']} policies")
     return "\n".join(lines)
