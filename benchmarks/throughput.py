@@ -57,11 +57,10 @@ VARIANTS = [  # (row label, model folder name, how it is run)
 def load_clauses(eval_dir: Path) -> list[tuple[str, str]]:
     """(clause, section) pairs of every policy text in eval/dev and eval/test, in file order."""
     from jprivacy.readers import ReadError, iter_documents
-    from jprivacy.segment import segment
 
     files = sorted(p for split in ("dev", "test") for p in (eval_dir / split).glob("*.txt"))
     return [(c.text, c.section) for d in iter_documents(files) if not isinstance(d, ReadError)
-            for c in segment(d.text, d.headings)]
+            for c in d.segment()]
 
 
 def build_base_model(folder: Path, shape: dict) -> None:

@@ -104,7 +104,7 @@ def _with_leads(records: list[dict], policies: Path = POLICIES) -> list[dict]:
         if doc not in leads:
             path = policies / doc
             document = read_document(path) if path.is_file() else None
-            leads[doc] = ({c.start: c.lead for c in segment(document.text, document.headings)}
+            leads[doc] = ({c.start: c.lead for c in document.segment()}
                           if document else {})
         record["lead"] = leads[doc].get(record["start"], "")
         record["origin"] = origin_of(doc)
@@ -144,7 +144,7 @@ def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
         if sha256(document.text) != records[0]["sha256"]:
             log(f"{doc}: {path} differs from the text its labels were made on (SHA-256); its labels are skipped")
             continue
-        clauses = segment(document.text, document.headings)
+        clauses = document.segment()
         if len(records) != len(clauses) or any(offset_problem(r, c, doc) for r, c in zip(records, clauses)):
             log(f"{doc}: the segmenter no longer splits {path} as its labels expect; its labels are skipped")
             continue
@@ -247,7 +247,7 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
         doc = path.name
         document = read_document(path)
         texts[doc] = document.text
-        clauses = segment(document.text, document.headings)
+        clauses = document.segment()
         records = sorted(by_doc.pop(doc, []), key=lambda r: r["clause"])
         if not records:
             problems.append(f"{doc}: no labeled clauses")
@@ -326,7 +326,7 @@ def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, e
         if sha256(document.text) != records[0]["sha256"] or len({r["sha256"] for r in records}) > 1:
             problems.append(f"wild {doc}: SHA-256 of {path} differs from the labels'")
             continue
-        clauses = segment(document.text, document.headings)
+        clauses = document.segment()
         if [r["clause"] for r in records] != list(range(len(clauses))):
             problems.append(f"wild {doc}: {len(records)} labeled clauses, the segmenter gives {len(clauses)}")
             continue

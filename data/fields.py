@@ -36,7 +36,6 @@ from jprivacy.fields import (ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, n
                              value_problem)
 from jprivacy.outputs import stream_records
 from jprivacy.readers import ReadError, read_document
-from jprivacy.segment import segment
 
 from . import DATA_DIR, POLICIES, _stderr, corpus_splits, origin_of, sha256, wild_texts
 
@@ -63,7 +62,7 @@ def text_path(doc: str, wild: str | Path | None = None, eval_dir: str | Path | N
 @lru_cache(maxsize=64)
 def _document(path: Path):
     document = read_document(path)
-    return document.text, segment(document.text, document.headings)
+    return document.text, document.segment()
 
 
 def read_records(path: Path) -> list[dict]:

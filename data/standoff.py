@@ -19,7 +19,6 @@ from pathlib import Path
 
 from jprivacy.labels import LABELS
 from jprivacy.readers import read_document
-from jprivacy.segment import segment
 
 from . import DATA_DIR, FIRST_WILD_BATCH, WILD_LABELS, sha256, wild_texts
 from .annotation import agreement, read_pass
@@ -46,7 +45,7 @@ def build(texts: Path | None = None, annotation: Path = WILD_ANNOTATION,
     for doc in sorted({doc for doc, _ in labels}):
         document = read_document(folder / f"{doc}.txt")
         digest = sha256(document.text)
-        clauses = segment(document.text, document.headings)
+        clauses = document.segment()
         missing = [i for i in range(len(clauses)) if (doc, i) not in labels]
         if missing:
             raise ValueError(f"{doc}: clauses {missing[:5]} have no labels in {annotation}")

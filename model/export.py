@@ -130,7 +130,7 @@ def _export_onnx(source: Path, card: ModelCard, target: Path, precision: str, or
         os.replace(int8_file, fp32_file)
     backend.tokenizer.save_pretrained(target)
     return OnnxSettings(backend.settings.inference_batch_size, backend.settings.max_length, precision,
-                        origin, backend.settings.section_levels, calibrated).to_dict()
+                        origin, backend.settings.section_levels, calibrated, len(backend.tokenizer)).to_dict()
 
 
 class _Logits(torch.nn.Module):

@@ -24,15 +24,15 @@ characters is read in pieces) and never raise on odd input.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
-from .fields import NAME_FIELDS, TAXONOMIES, name_key
-from .normalise import (address, country_codes, durations, email, fee_yen, operator_name, phone_digits,
-                        representative_name, retention_values)
+from .fields import NAME_FIELDS, name_key
+from .normalise import address, country_codes, email, fee_yen, operator_name, phone_digits, retention_values
 
 __all__ = ["Evidence", "PolicyFields", "extract"]
 
@@ -378,9 +378,9 @@ _HEADING_ABOUT = re.compile(r"(?:について|に関して|とは)[】」]?$")
 _OPT_OUT = re.compile(r"無効|オプトアウト|停止|拒否|削除")
 _TRACKING_PURPOSES = ("advertising", "analytics", "personalization", "security", "service")
 # A purpose item with no word of the taxonomy that provides, runs or handles something: `service`.
-_SERVICE_ITEM = re.compile(r"提供|管理|運営|運用|実施|手配|作成|受付|送付|発送|手続|履行|遂行|処理|受領|作成")
+_SERVICE_ITEM = re.compile(r"提供|管理|運営|運用|実施|手配|作成|受付|送付|発送|手続|履行|遂行|処理|受領")
 # A definition of a term names examples of it, not what the business obtains (F1).
-_DEFINITION = re.compile(r"とは[、,]?.*(?:をいい|を言い|を指し|を意味し|のことを?いい|をいう|のことです)")
+_DEFINITION = re.compile(r"とは[、,]?[^。]{0,200}?(?:をいい|を言い|を指し|を意味し|のことを?いい|をいう|のことです)")
 _RECEIVED = re.compile(r"お送りいただ|提供いただ|入力いただ|登録いただ|提供を受け|提供される|取得(?:した|する)|収集(?:した|する)|お預かり")
 _EU_REGIME = re.compile(r"(?:の|は)?(?:一般データ保護規則|加盟国|GDPR|一般|から|を日本|と日本|域内)")
 _COOKIE_LIFETIME = re.compile(r"[Cc]ookie|クッキー|有効期(?:限|間)")
@@ -419,7 +419,7 @@ _NAME_LABEL = re.compile(
 _COMPANY_LINE = re.compile(rf"^[ \u3000*＊#・]*(?P<name>(?:{_JA_FORM_ALL})[ \u3000]?[^\s、。（(「]{{1,30}}(?: [A-Za-z0-9]+)*|[^\s、。（(「]{{1,30}}?(?:{_JA_FORM_ALL}))(?=[\s\u3000*]|$)")
 _SUBJECT = re.compile(r"^[ \u3000]*(?P<name>[^\s、。「」『』（()）:：|]{2,30}?)(?:では|は)[、,，]")
 _ABOUT_DATA = re.compile(r"情報|ポリシー|方針")
-_NAME_HEAD = re.compile(r"^.*(?:は|では|が|、)(?=株式会社|有限会社|合同会社|一般|公益|社会|医療法人|学校法人|税理士法人|特定非営利)")
+_NAME_HEAD = re.compile(r".*(?:は|では|が|、)(?=株式会社|有限会社|合同会社|一般|公益|社会|医療法人|学校法人|税理士法人|特定非営利)")
 _NAME_TAIL = re.compile(r"(?:が|を|および|及び|並びに|その他|の(?:運営|提供))|[ \u3000]+(?:総務部|法人本部|担当|連絡先|運営責任者|代表"
                         r"|個人情報|お問|相談|窓口|カスタマー|顧客)")
 _ENDS_IN_FORM = re.compile(rf"(?:{_JA_FORM_ALL})$")
@@ -460,6 +460,10 @@ _OPENING = 6   # clauses at the start where the operator names itself
 _CLOSING = 6   # clauses at the end: signature lines
 _BLOCK = 6     # clauses after a tool's line that describe its transmission
 _PIECE = 2000  # clauses longer than this are read in pieces
+_VALUES_PER_CLAUSE = 16  # values of a normaliser whose words are looked for in one clause
+_JUNK = " \u3000\t「」『』()（）[]【】<>〈〉\"'“”‘’、,。:：|"  # around a span: not part of it
+_TRANSMISSION_SECTION = re.compile(r"外部送信|[Cc]ookie|クッキー")
+_PARTICLES_IN_SUBJECT = re.compile(r"[をがにやてた]")
 
 # Which clause labels each rule reads.
 _GATES = {
@@ -497,7 +501,7 @@ _POLICY_LINK = re.compile(r"[ \u3000]*(?:の|による)?(?:プライバシー|�
 
 class Evidence(NamedTuple):
     """One value and the words that state it: ``text == document_text[start:end]``.  ``entry``
-    numbers the ``transmissions`` entry a ``transmissions.*`` value belongs to."""
+    numbers the ``transmissions`` entry a ``transmissions.*`` value belongs to (None elsewhere)."""
     field: str
     value: Any
     clause: int
@@ -507,13 +511,13 @@ class Evidence(NamedTuple):
     entry: int | None = None
 
 
-_LIST_FIELDS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
-                "request_channels", "security")
+_LIST_FIELDS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights")
+_LATE_LIST_FIELDS = ("request_channels", "security")
 
 
 @dataclass
 class PolicyFields:
-    """The fields of one policy, as the evidence for each of their values."""
+    """The fields of one policy, held as the evidence of each of their values."""
     doc: str
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -521,11 +525,8 @@ class PolicyFields:
         """The values of field ``name``, each once, in order of first evidence."""
         return list(dict.fromkeys(e.value for e in self.evidence if e.field == name))
 
-    def _first(self, name: str):
-        return next((e.value for e in self.evidence if e.field == name), None)
-
     def transmissions(self) -> list[dict]:
-        """One ``{service, recipient, data_types, purposes}`` per entry."""
+        """One ``{service, recipient, data_types, purposes}`` per transmission entry."""
         entries: dict[int, dict] = {}
         for e in self.evidence:
             if e.entry is None:
@@ -536,22 +537,21 @@ class PolicyFields:
                 entry[part] = entry[part] or e.value
             elif e.value not in entry[part]:
                 entry[part].append(e.value)
-        return [entries[k] for k in sorted(entries)]
+        return [entries[number] for number in sorted(entries)]
 
     def to_dict(self) -> dict:
         """One JSON-able record of the policy's fields and their evidence."""
-        record: dict[str, Any] = {
+        first = {e.field: e.value for e in reversed(self.evidence)}
+        return {
             "doc": self.doc,
-            "operator": {part: self._first(f"operator.{part}") for part in ("name", "address", "representative")},
+            "operator": {part: first.get(f"operator.{part}") for part in ("name", "address", "representative")},
             "contacts": {"emails": self.values("contacts.emails"), "phones": self.values("contacts.phones")},
+            **{name: self.values(name) for name in _LIST_FIELDS},
+            "fee": first.get("fee"),
+            **{name: self.values(name) for name in _LATE_LIST_FIELDS},
+            "transmissions": self.transmissions(),
+            "evidence": [{k: v for k, v in e._asdict().items() if k != "entry" or v is not None} for e in self.evidence],
         }
-        record.update({name: self.values(name) for name in _LIST_FIELDS})
-        record["fee"] = self._first("fee")
-        record["transmissions"] = self.transmissions()
-        record["evidence"] = [{k: v for k, v in e._asdict().items() if k != "entry" or v is not None}
-                              for e in self.evidence]
-        return {**{k: record[k] for k in ("doc", "operator", "contacts", *_LIST_FIELDS[:7], "fee",
-                                          *_LIST_FIELDS[7:], "transmissions", "evidence")}}
 
     def value_sets(self) -> dict[str, set]:
         """``{field: set of values}`` in the form ``jprivacy.data.fields.policy_values`` gives the
@@ -570,6 +570,8 @@ class PolicyFields:
 # ---------------------------------------------------------------- reading clauses
 
 class _Clause(NamedTuple):
+    """A clause record, or a piece of a long one: its number, document offsets, words, heading
+    path and labels."""
     index: int
     start: int
     end: int
@@ -588,38 +590,34 @@ def _labels(value) -> frozenset:
 
 
 def _clauses(text: str, records) -> list[_Clause]:
-    """The clause records as clauses whose text is the document's words at their offsets;
-    records that do not fit the text are left out."""
+    """The clause records as clauses whose text is the document's words at their offsets, a
+    clause longer than ``_PIECE`` characters cut in pieces (after a comma, space or bar where
+    there is one), so that no rule reads more than a piece at once.  Records that do not fit the
+    text are left out."""
     if hasattr(records, "to_dict") and hasattr(records, "columns"):
         records = records.to_dict("records")
     clauses = []
-    for position, r in enumerate(records or ()):
+    for position, r in enumerate(records if records is not None else ()):
         try:
             start, end = int(r["start"]), int(r["end"])
         except (KeyError, TypeError, ValueError):
             continue
-        if not 0 <= start <= end <= len(text):
+        if not 0 <= start < end <= len(text):
             continue
         try:
             index = int(r.get("clause", position))
         except (TypeError, ValueError):
             index = position
         section = r.get("section")
-        clauses.append(_Clause(index, start, end, text[start:end], section if isinstance(section, str) else "",
-                               _labels(r.get("labels", ()))))
+        section = section if isinstance(section, str) else ""
+        labels = _labels(r.get("labels", ()))
+        while end - start > _PIECE:
+            cut = max(text.rfind(sep, start + _PIECE // 2, start + _PIECE) for sep in ("、", " ", "|", "，", ","))
+            cut = cut + 1 if cut > 0 else start + _PIECE
+            clauses.append(_Clause(index, start, cut, text[start:cut], section, labels))
+            start = cut
+        clauses.append(_Clause(index, start, end, text[start:end], section, labels))
     return sorted(clauses, key=lambda c: (c.start, c.index))
-
-
-def _pieces(clause: _Clause) -> Iterable[tuple[int, str]]:
-    """(offset in the document, text) of the clause in pieces of at most ``_PIECE`` characters,
-    cut after a comma, space or bar where there is one."""
-    at, text = clause.start, clause.text
-    while len(text) > _PIECE:
-        cut = max(text.rfind(sep, _PIECE // 2, _PIECE) for sep in ("、", " ", "|", "，", ","))
-        cut = cut + 1 if cut > 0 else _PIECE
-        yield at, text[:cut]
-        at, text = at + cut, text[cut:]
-    yield at, text
 
 
 def _hits(text: str, lexicon: list[tuple[str, re.Pattern]]) -> list[tuple[int, int, str]]:
@@ -635,11 +633,9 @@ def _hits(text: str, lexicon: list[tuple[str, re.Pattern]]) -> list[tuple[int, i
     return sorted(taken)
 
 
-def _span(text: str, holds: Callable[[str], bool]) -> tuple[int, int] | None:
-    """The shortest ``text[s:e]`` for which ``holds`` is true, found by bisection: the first end,
-    then the last start (``holds`` is true of every longer window)."""
-    if not holds(text):
-        return None
+def _span(text: str, holds: Callable[[str], bool]) -> tuple[int, int]:
+    """The shortest ``text[s:e]`` for which ``holds`` is true (it is of ``text``), found by
+    bisection: the first end, then the last start; all of ``text`` if that fails."""
     low, high = 0, len(text)
     while low < high:
         middle = (low + high) // 2
@@ -648,49 +644,95 @@ def _span(text: str, holds: Callable[[str], bool]) -> tuple[int, int] | None:
     while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if holds(text[middle:end]) else (low, middle - 1)
-    return (low, end) if holds(text[low:end]) else (0, len(text))
+    return (low, end) if end > low and holds(text[low:end]) else (0, len(text))
 
 
-def _negated(text: str) -> list[tuple[int, int]]:
-    """The stretches of ``text`` that a negation (「…は取得しません」) covers."""
-    stretches = []
-    for m in _NEGATION.finditer(text):
-        breaks = [b.end() for b in _SCOPE_BREAK.finditer(text, 0, m.start())]
-        stretches.append((breaks[-1] if breaks else 0, m.start()))
-    return stretches
+class _Refusals:
+    """Where ``text`` refuses (「…は取得しません」): a refusal covers the words from the last
+    sentence, 「が、」 or 「ただし」 before it up to it.  ``covers(position)`` is a bisection."""
+
+    def __init__(self, text: str):
+        breaks = [m.end() for m in _SCOPE_BREAK.finditer(text)]
+        self.ends, self.starts = [], []
+        at = 0
+        for m in _NEGATION.finditer(text):
+            while at < len(breaks) and breaks[at] <= m.start():
+                at += 1
+            self.ends.append(m.start())
+            self.starts.append(breaks[at - 1] if at else 0)
+
+    def covers(self, position: int) -> bool:
+        """Whether a refusal after ``position`` reaches back to it."""
+        after = bisect.bisect_right(self.ends, position)
+        return after < len(self.ends) and self.starts[after] <= position
+
+    def scope(self, position: int) -> tuple[int, int] | None:
+        after = bisect.bisect_right(self.ends, position)
+        return (self.starts[after], self.ends[after]) if after < len(self.ends) else None
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without surrounding spaces, brackets and list punctuation."""
-    junk = " \u3000\t「」『』()（）[]【】<>〈〉\"'“”‘’、,。:：|"
-    while start < end and text[start] in junk:
+    while start < end and text[start] in _JUNK:
         start += 1
-    while end > start and text[end - 1] in junk:
+    while end > start and text[end - 1] in _JUNK:
         end -= 1
     return start, end
 
 
-# ---------------------------------------------------------------- the extractor
-
 class _Reader:
-    """Collects the evidence of one policy."""
+    """Collects the evidence of one policy, and what the rules remember from clause to clause."""
 
-    def __init__(self, doc: str, text: str, clauses: list[_Clause]):
-        self.doc, self.text, self.clauses = doc, text, clauses
+    def __init__(self, text: str, clauses: list[_Clause]):
+        self.text, self.clauses = text, clauses
         self.evidence: list[Evidence] = []
+        self.desk: list[Evidence] = []    # request channels of the contact desk (F9: see _desk_channels)
         self.seen: set[tuple] = set()
         self.operator: str | None = None  # name_key of the operator's name
-        self.own: set[int] = set()        # clauses that speak of the operator, not of another body
-        self.joint_use = False            # whether the policy states a joint use of its own
+        self.own: set[int] = {id(c) for i, c in enumerate(clauses)  # clauses not about another body (JIPDEC…)
+                              if not any(_OTHER_BODY.search(x.text) and x.section == c.section
+                                         for x in clauses[max(0, i - 3): i + 1])}
+        self.joint_use = any(_JOINT_STATED.search(c.text) and not _JOINT_EXCEPTION.search(c.text)
+                             for c in clauses if "third_party" in c.labels)
         self.entries: dict[tuple, int] = {}  # a tool (its row of TOOLS, or its name) -> its entry
-        self.owned: set[int] = set()       # entries whose recipient is named
+        self.owned: set[int] = set()         # entries whose recipient is named
         self.block: list[tuple[int, str]] = []  # entries (and vendors) of the tool lines being read
         self.block_left, self.block_section = 0, ""
 
+    def add(self, field: str, value, index: int, start: int, end: int, entry: int | None = None,
+            into: list[Evidence] | None = None) -> None:
+        """Record a value stated by ``text[start:end]`` (document offsets) of clause ``index``,
+        once per clause; a transmission's recipient is also one of the policy's recipients."""
+        start, end = _strip_span(self.text, start, end)
+        if value is None or start >= end:
+            return
+        key = (field, name_key(value) if field in NAME_FIELDS else value, index, entry, into is None)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        (self.evidence if into is None else into).append(
+            Evidence(field, value, index, start, end, self.text[start:end], entry))
+        if field == "transmissions.recipient":
+            self.owned.add(entry)
+            self.add("recipients", value, index, start, end)
+
+    def add_name(self, field: str, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
+        """Record the words at ``start:end`` (offsets in the clause) as a name."""
+        start, end = _strip_span(self.text, clause.start + start, clause.start + end)
+        if start < end:
+            self.add(field, self.text[start:end], clause.index, start, end, entry)
+
+    def lexicon(self, field: str, clause: _Clause, lexicon: str | None = None,
+                keep: Callable[[int, int, str], bool] | None = None, into: list[Evidence] | None = None) -> None:
+        """Record the lexicon's values in the clause; ``keep(start, end, value)`` may leave hits out."""
+        for start, end, value in _hits(clause.text, _LEXICONS[lexicon or field]):
+            if keep is None or keep(start, end, value):
+                self.add(field, value, clause.index, clause.start + start, clause.start + end, into=into)
+
     def entry(self, clause: _Clause, start: int, end: int, row: int) -> int:
-        """The transmission entry of the tool named by ``text[start:end]`` (``row`` of ``TOOLS``,
-        or -1 for a tool the lexicon does not know), recorded."""
-        key = ("tool", row) if row >= 0 else ("name", name_key(self.text[start:end]))
+        """The transmission entry of the tool named at ``start:end`` of the clause (``row`` of
+        ``TOOLS``, or -1 for a tool the lexicon does not know), its name recorded."""
+        key = ("tool", row) if row >= 0 else ("name", name_key(clause.text[start:end]))
         number = self.entries.setdefault(key, len(self.entries))
         self.add_name("transmissions.service", clause, start, end, number)
         return number
@@ -699,103 +741,140 @@ class _Reader:
         """A tool whose company is never named is itself a recipient (FIELDS.md)."""
         for e in list(self.evidence):
             if e.field == "transmissions.service" and e.entry not in self.owned:
-                self.add("recipients", e.value, self.clauses[0]._replace(index=e.clause), e.start, e.end)
+                self.add("recipients", e.value, e.clause, e.start, e.end)
                 self.owned.add(e.entry)
 
-    def add(self, field: str, value, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
-        """Record a value stated by ``text[start:end]`` (document offsets), once per clause."""
-        start, end = _strip_span(self.text, start, end)
-        if value is None or start >= end:
-            return
-        key = (field, value if field not in NAME_FIELDS else name_key(value), clause.index, entry)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        self.evidence.append(Evidence(field, value, clause.index, start, end, self.text[start:end], entry))
-        if field == "transmissions.recipient":
-            self.owned.add(entry)
-            self.add("recipients", value, clause, start, end)
 
-    def add_name(self, field: str, clause: _Clause, start: int, end: int, entry: int | None = None) -> None:
-        start, end = _strip_span(self.text, start, end)
-        if start < end:
-            self.add(field, self.text[start:end], clause, start, end, entry)
-
-    def lexicon(self, field: str, clause: _Clause, lexicon: str | None = None,
-                keep: Callable[[str, int, int, str], bool] | None = None) -> None:
-        """Record the lexicon's values in the clause; ``keep(piece, start, end, value)`` may
-        leave hits out."""
-        for at, piece in _pieces(clause):
-            for start, end, value in _hits(piece, _LEXICONS[lexicon or field]):
-                if keep is None or keep(piece, start, end, value):
-                    self.add(field, value, clause, at + start, at + end)
+def _has(clause: _Clause, rule: str) -> bool:
+    return bool(clause.labels & _GATES[rule])
 
 
-def _has(clause: _Clause, gate: str) -> bool:
-    return bool(clause.labels & _GATES[gate])
-
+# ---------------------------------------------------------------- the rules, field by field
 
 def _data_types(reader: _Reader, clause: _Clause) -> None:
-    """Items the business obtains: not in definitions, not in negated statements (F1), not the
-    words of a purpose (「利用状況の分析」「興味関心に応じた広告」)."""
-    if _DEFINITION.search(clause.text) and not _RECEIVED.search(clause.text):
+    """Items the business obtains (F1): not in a definition of 個人情報, a refusal, an example of
+    a kind of information or a table's header, nor the words of a purpose (「利用状況の分析」)."""
+    text = clause.text
+    if (_DEFINITION.search(text) and not _RECEIVED.search(text)) or _HEADER_ROW.fullmatch(text):
         return
-
-    if _HEADER_ROW.fullmatch(clause.text):
-        return
-
-    def keep(piece: str, start: int, end: int, value: str) -> bool:
-        return (not any(a <= start < b for a, b in _negated(piece))
-                and not any(m.start() <= start < m.end() for m in _EXAMPLES.finditer(piece))
-                and not _PURPOSE_AFTER.match(piece, end))
-    reader.lexicon("data_types", clause, keep=keep)
+    refusals = _Refusals(text)
+    examples = [m.span() for m in _EXAMPLES.finditer(text)]
+    reader.lexicon("data_types", clause, keep=lambda start, end, value: (
+        not refusals.covers(start) and not any(a <= start < b for a, b in examples)
+        and not _PURPOSE_AFTER.match(text, end)))
 
 
 def _purposes(reader: _Reader, clause: _Clause) -> None:
-    """Purposes stated in purpose clauses, and the tracking purposes of cookie clauses; not in
-    headings (「アクセス解析ツールについて」), refusals (「広告には利用しません」) or opt-outs."""
+    """Purposes stated in purpose clauses (a list item naming none that provides or handles
+    something is `service`), and the tracking purposes of cookie clauses; not in headings
+    (「アクセス解析ツールについて」), refusals (「広告には利用しません」) or opt-outs."""
     text = clause.text
-    if _HEADING_ABOUT.search(text) or ("purpose" not in clause.labels and _OPT_OUT.search(text)):
-        return
     tracking_only = "purpose" not in clause.labels
+    if _HEADING_ABOUT.search(text) or (tracking_only and _OPT_OUT.search(text)):
+        return
+    refusals = _Refusals(text)
 
-    def keep(piece: str, start: int, end: int) -> bool:
-        return not any(a <= start < b and "以外" not in piece[a:b] for a, b in _negated(piece))
+    def refused(start: int) -> bool:
+        scope = refusals.scope(start)
+        return scope is not None and scope[0] <= start and "以外" not in text[scope[0]:scope[1]]
 
-    for at, piece in _pieces(clause):
-        hits = [h for h in _hits(piece, _LEXICONS["purposes"]) if keep(piece, h[0], h[1])]
-        for start, end, value in hits:
-            if not tracking_only or value in _TRACKING_PURPOSES:
-                reader.add("purposes", value, clause, at + start, at + end)
-        if not hits and not tracking_only and len(piece) <= 60 and _SERVICE_ITEM.search(piece):
-            reader.add("purposes", "service", clause, at, at + len(piece))
+    hits = [h for h in _hits(text, _LEXICONS["purposes"]) if not refused(h[0])]
+    for start, end, value in hits:
+        if not tracking_only or value in _TRACKING_PURPOSES:
+            reader.add("purposes", value, clause.index, clause.start + start, clause.start + end)
+    if not hits and not tracking_only and len(text) <= 60 and _SERVICE_ITEM.search(text):
+        reader.add("purposes", "service", clause.index, clause.start, clause.end)
 
 
-def _normalised(reader: _Reader, field: str, clause: _Clause, read: Callable[[str], list]) -> None:
-    """Record each value ``read`` finds in the clause, with the shortest words that state it."""
-    for at, piece in _pieces(clause):
-        for value in read(piece):
-            span = _span(piece, lambda window, value=value: value in read(window))
-            if span:
-                reader.add(field, value, clause, at + span[0], at + span[1])
+def _normalised(reader: _Reader, field: str, clause: _Clause, read: Callable[[str], list],
+                keep: Callable[[str, int, int], bool] = lambda value, start, end: True) -> None:
+    """Record each value ``read`` finds in the clause (at most ``_VALUES_PER_CLAUSE``), with the
+    shortest words that state it."""
+    for value in read(clause.text)[:_VALUES_PER_CLAUSE]:
+        start, end = _span(clause.text, lambda window: value in read(window))
+        if keep(value, clause.start + start, clause.start + end):
+            reader.add(field, value, clause.index, clause.start + start, clause.start + end)
 
 
 def _countries(reader: _Reader, clause: _Clause) -> None:
     """Countries data goes to; the EU named for its regime (「EUの一般データ保護規則」「EU加盟国」) or
     beside a member state (「アイルランド（EU）」) is not a destination of its own."""
-    _normalised(reader, "countries", clause, country_codes)
     text = reader.text
-    reader.evidence = [e for e in reader.evidence if not (
-        e.field == "countries" and e.clause == clause.index and e.value == "EU"
-        and (_EU_REGIME.match(text, e.end) or (e.start > 0 and text[e.start - 1] in "(（")))]
+    _normalised(reader, "countries", clause, country_codes, keep=lambda value, start, end: not (
+        value == "EU" and (_EU_REGIME.match(text, end) or (start > 0 and text[start - 1] in "(（"))))
 
 
 def _retention(reader: _Reader, clause: _Clause) -> None:
-    """Stated periods, 「目的達成まで」 and 「法令の定める期間」; cookie lifetimes are not retention (F6)."""
+    """Stated periods, 「目的達成まで」 and 「法令の定める期間」 (F6); cookie lifetimes are not retention."""
     if "cookies" in clause.labels and _COOKIE_LIFETIME.search(clause.text):
         return
     _normalised(reader, "retention", clause, retention_values)
     reader.lexicon("retention", clause)
+
+
+def _rights(reader: _Reader, clause: _Clause) -> None:
+    """Rights a rights clause states (F7), or the opt-outs and withdrawals of a cookie clause."""
+    if _has(clause, "rights"):
+        reader.lexicon("rights", clause)
+    else:
+        reader.lexicon("rights", clause, keep=lambda start, end, value: value in _COOKIE_RIGHTS)
+
+
+def _fee(reader: _Reader, clause: _Clause) -> None:
+    """The request fee (F8): each amount of the clause that is not postage, 「無料」 and the like;
+    else the normaliser's reading of the clause as a whole (postage when nothing else is stated)."""
+    text = clause.text
+    if not _FEE_CONTEXT.search(text):
+        return
+    found = False
+    for m in _YEN.finditer(text):
+        start = max(max(text.rfind(sep, max(0, m.start() - 40), m.start()) + 1 for sep in "、。（(・"), m.start() - 40, 0)
+        value = None if _POSTAGE.search(text, start, m.end()) else fee_yen(text[start:m.end()])
+        if value is not None:
+            found = True
+            reader.add("fee", value, clause.index, clause.start + m.start(), clause.start + m.end())
+    for m in _FREE.finditer(text):
+        found = True
+        reader.add("fee", 0, clause.index, clause.start + m.start(), clause.start + m.end())
+    value = None if found else fee_yen(text)
+    if value is not None:
+        start, end = _span(text, lambda window: fee_yen(window) == value)
+        reader.add("fee", value, clause.index, clause.start + start, clause.start + end)
+
+
+def _channels(reader: _Reader, clause: _Clause, into: list[Evidence] | None = None) -> None:
+    """Ways to make a request (F9): words (郵送, フォーム…), and the e-mail addresses and phone
+    numbers given; not the ways the business checks identity or answers (「登録住所への郵送で確認」)."""
+    text = clause.text
+    if _VERIFICATION.search(text) and not _REQUEST.search(text):
+        return
+    refusals = _Refusals(text)
+    reader.lexicon("request_channels", clause, keep=lambda start, end, value: not refusals.covers(start), into=into)
+    for m in _EMAIL_RUN.finditer(text):
+        reader.add("request_channels", "email", clause.index, clause.start + m.start(), clause.start + m.end(), into=into)
+    for m in _PHONE_RUN.finditer(text):
+        if phone_digits(text[max(0, m.start() - 20): m.end()]):
+            reader.add("request_channels", "phone", clause.index, clause.start + m.start(), clause.start + m.end(),
+                       into=into)
+
+
+def _desk_channels(reader: _Reader) -> None:
+    """The desk's channels are request channels when the rights clauses send the person to the
+    desk or name no channel themselves (F9)."""
+    named = {(e.value, e.clause) for e in reader.evidence if e.field == "request_channels"}
+    if not named or any(_TO_THE_DESK.search(c.text) for c in reader.clauses if _has(c, "rights")):
+        reader.evidence += [e for e in reader.desk if (e.value, e.clause) not in named]
+
+
+def _contacts(reader: _Reader, clause: _Clause) -> None:
+    """E-mail addresses and phone numbers (not FAX numbers) of the desk."""
+    text = clause.text
+    for m in _EMAIL_RUN.finditer(text):
+        reader.add("contacts.emails", email(m.group()), clause.index, clause.start + m.start(), clause.start + m.end())
+    for m in _PHONE_RUN.finditer(text):
+        digits = phone_digits(text[max(0, m.start() - 20): m.end()])
+        if digits and digits[1:] in re.sub(r"\D", "", unicodedata.normalize("NFKC", m.group())):
+            reader.add("contacts.phones", digits, clause.index, clause.start + m.start(), clause.start + m.end())
 
 
 def _security(reader: _Reader, clause: _Clause) -> None:
@@ -803,73 +882,47 @@ def _security(reader: _Reader, clause: _Clause) -> None:
     regime, and not the contractor's confidentiality agreement of a 委託 clause."""
     foreign_only = "security" not in clause.labels
     contractor = "委託" in clause.text
-
-    def keep(piece: str, start: int, end: int, value: str) -> bool:
-        return ((not foreign_only or value == "external_environment")
-                and not (contractor and value in ("human", "organizational")))
-    reader.lexicon("security", clause, keep=keep)
+    reader.lexicon("security", clause, keep=lambda start, end, value: (
+        (not foreign_only or value == "external_environment") and not (contractor and value in ("human", "organizational"))))
 
 
-def _fee(reader: _Reader, clause: _Clause) -> None:
-    """The request fee (F8): each amount of the clause that is not postage, 「無料」 and the like;
-    the normaliser's reading of the clause as a whole when that finds only postage."""
-    if not _FEE_CONTEXT.search(clause.text):
-        return
-    for at, piece in _pieces(clause):
-        for m in _YEN.finditer(piece):
-            start = max((piece.rfind(sep, 0, m.start()) + 1 for sep in "、。（(・"), default=0)
-            value = fee_yen(piece[start:m.end()]) if not _POSTAGE.search(piece, start, m.end()) else None
-            if value is not None:
-                reader.add("fee", value, clause, at + m.start(), at + m.end())
-        for m in _FREE.finditer(piece):
-            reader.add("fee", 0, clause, at + m.start(), at + m.end())
-        value = fee_yen(piece)
-        if value is not None and not any(e.field == "fee" and e.clause == clause.index for e in reader.evidence[-20:]):
-            span = _span(piece, lambda window: fee_yen(window) == value)
-            reader.add("fee", value, clause, at + span[0], at + span[1])
+# ---------------------------------------------------------------- operator
 
-
-def _contacts(reader: _Reader, clause: _Clause) -> None:
-    """E-mail addresses and phone numbers (not FAX numbers) of the desk."""
-    for m in _EMAIL_RUN.finditer(clause.text):
-        reader.add("contacts.emails", email(m.group()), clause, clause.start + m.start(), clause.start + m.end())
-    for m in _PHONE_RUN.finditer(clause.text):
-        digits = phone_digits(clause.text[max(0, m.start() - 20): m.end()])
-        run = re.sub(r"\D", "", unicodedata.normalize("NFKC", m.group()))
-        if digits and digits[1:] in run:
-            reader.add("contacts.phones", digits, clause, clause.start + m.start(), clause.start + m.end())
-
-
-def _channels(reader: _Reader, clause: _Clause, field: str = "request_channels") -> None:
-    """Ways to make a request: words (郵送, フォーム…), and e-mail addresses and phone numbers
-    given; not the ways the business checks identity or answers (「登録住所への郵送で確認」)."""
-    if _VERIFICATION.search(clause.text) and not _REQUEST.search(clause.text):
-        return
-    reader.lexicon(field, clause, "request_channels",
-                   keep=lambda piece, start, end, value: not any(a <= start < b for a, b in _negated(piece)))
-    for m in _EMAIL_RUN.finditer(clause.text):
-        reader.add(field, "email", clause, clause.start + m.start(), clause.start + m.end())
-    for m in _PHONE_RUN.finditer(clause.text):
-        if phone_digits(clause.text[max(0, m.start() - 20): m.end()]):
-            reader.add(field, "phone", clause, clause.start + m.start(), clause.start + m.end())
-
-
-def _desk_channels(reader: _Reader) -> None:
-    """The desk's channels are request channels when the rights clauses send the person to the
-    desk or name no channel themselves (F9); otherwise they are dropped."""
-    rights = [c for c in reader.clauses if _has(c, "rights")]
-    named = any(e.field == "request_channels" for e in reader.evidence)
-    count = not named or any(_TO_THE_DESK.search(c.text) for c in rights)
-    reader.evidence = [e._replace(field="request_channels") if e.field == "desk_channels" else e
-                       for e in reader.evidence if count or e.field != "desk_channels"]
+def _operator(reader: _Reader) -> None:
+    """The operator's name, representative and address, from the opening clauses, the contact
+    clauses and the signature lines (F12, F13); not those of another body (JIPDEC…)."""
+    clauses = reader.clauses
+    contact = [c for c in clauses if _has(c, "contacts") or _ABOUT_OPERATOR.search(c.section)]
+    found = _operator_name(clauses, contact)
+    if found:
+        clause, start, end = found
+        reader.add_name("operator.name", clause, start, end)
+        reader.operator = name_key(clause.text[start:end])
+    where = {id(c) for c in contact + clauses[:_OPENING] + clauses[-_CLOSING:]} & reader.own
+    for c in (c for c in clauses if id(c) in where):
+        if _MANAGER.search(c.text) and "代表" not in c.text:
+            continue
+        m = _REPRESENTATIVE.search(c.text)
+        if m and not _NOT_A_PERSON.search(m.group("name")):
+            reader.add_name("operator.representative", c, m.start("name"), m.end("name"))
+            break
+    operator = found[0].text[found[1]:found[2]] if found else ""
+    previous = None
+    for c in clauses:
+        if id(c) in reader.own and (_has(c, "contacts") or _ABOUT_OPERATOR.search(c.section) or _ADDRESS_LABEL.match(c.text)):
+            span = _address_span(c, previous, operator)
+            if span:
+                reader.add_name("operator.address", c, *span)
+            previous = c if span else None
 
 
 def _operator_name(clauses: list[_Clause], contact: list[_Clause]) -> tuple[_Clause, int, int] | None:
     """(clause, start, end) of the operator's name (F12).  Candidates, in order: how the opening
-    names the business (「X（以下「当社」）は」), a label (「屋号：X」), a company's name in the
-    opening, the contact clauses or a signature line, how the opening names a service
-    (「X（以下「本アプリ」）」), 「Xが運営する」 and the subject of the opening sentence.  The
-    first that names a legal person (株式会社, 法人, LLC…) wins, else the first."""
+    names the business (「X（以下「当社」）は」), a label (「屋号：X」), the normaliser's reading of
+    the opening, contact and closing clauses, a contact line that starts with a company's name,
+    how the opening names a service (「X（以下「本アプリ」）」), 「Xが運営する」 and the subject of
+    the opening sentence.  The first that names a legal person (株式会社, 法人, LLC…) wins, else
+    the first."""
     opening, closing = clauses[:_OPENING], clauses[-_CLOSING:]
     signed = opening + contact + closing
 
@@ -891,7 +944,7 @@ def _operator_name(clauses: list[_Clause], contact: list[_Clause]) -> tuple[_Cla
         yield from matches(_SERVICE_NAMED, opening)
         yield from matches(_RUNNER, opening)
         for c, start, end in matches(_SUBJECT, [c for c in opening if _ABOUT_DATA.search(c.text)]):
-            if not re.search(r"[をがにやてた]", c.text[start:end]):
+            if not _PARTICLES_IN_SUBJECT.search(c.text, start, end):
                 yield c, start, end
 
     candidates = []
@@ -906,54 +959,28 @@ def _operator_name(clauses: list[_Clause], contact: list[_Clause]) -> tuple[_Cla
 
 def _trim_name(text: str, start: int, end: int) -> tuple[int, int]:
     """A name without the words before it (「本通知は、株式会社X」) or after it (「…が提供する」)."""
-    name = text[start:end]
-    head = _NAME_HEAD.match(name)
+    head = _NAME_HEAD.match(text, start, end)
     if head:
-        start += head.end()
+        start = head.end()
     tail = _NAME_TAIL.search(text, start, end)
     if tail and not _ENDS_IN_FORM.search(text, start, end):  # 「…株式会社」 is whole
         end = tail.start()
     return _strip_span(text, start, end)
 
 
-def _operator(reader: _Reader) -> None:
-    """The operator's name, address and representative, from the opening clauses, the contact
-    clauses, the signature lines and the joint use's responsible party."""
-    clauses = reader.clauses
-    contact = [c for c in clauses if _has(c, "contacts") or _ABOUT_OPERATOR.search(c.section)]
-    found = _operator_name(clauses, contact)
-    if found:
-        clause, start, end = found
-        reader.add_name("operator.name", clause, clause.start + start, clause.start + end)
-    own = [c for c in clauses if c.index in reader.own]
-    signed = [c for c in own if c in contact or c in clauses[:_OPENING] or c in clauses[-_CLOSING:]]
-    for c in signed:
-        if _MANAGER.search(c.text) and "代表" not in c.text:
-            continue
-        m = _REPRESENTATIVE.search(c.text)
-        if m and not _NOT_A_PERSON.search(m.group("name")):
-            reader.add_name("operator.representative", c, c.start + m.start("name"), c.start + m.end("name"))
-            break
-    previous = None
-    for c in (c for c in own if c in contact or _ADDRESS_LABEL.match(c.text)):
-        span = _address_span(c, previous, found[0].text[found[1]:found[2]] if found else "")
-        if span:
-            reader.add_name("operator.address", c, c.start + span[0], c.start + span[1])
-        previous = c if span else None
-
-
 def _address_span(clause: _Clause, previous: _Clause | None, operator: str) -> tuple[int, int] | None:
-    """Where the clause states the operator's postal address, or a piece of it (F13): a line with
-    the postcode only, or a building's line after the address."""
+    """Where the clause states the operator's postal address, or a piece of it (F13): the
+    normaliser's reading without what follows it (a note, the business's name), a labelled
+    address, a line with the postcode only, or the town or building on the line after."""
     text = clause.text
     value = address(text)
-    if value and text.find(value) >= 0 and not _PLACEHOLDER.search(value):
+    if value and not _PLACEHOLDER.search(value) and text.find(value) >= 0:
         start = text.find(value)
         end = start + len(value)
-        cut = _ADDRESS_TAIL.search(text, start, end)
         at = text.find(operator[:6], start + 4) if len(operator) >= 4 else -1
-        end = at if at > 0 and at < end else end
-        return start, cut.start() if cut and cut.start() < end else end
+        end = at if 0 < at < end else end
+        tail = _ADDRESS_TAIL.search(text, start, end)
+        return start, tail.start() if tail else end
     m = _ADDRESS_LABEL.match(text) or _POSTCODE_LINE.match(text)
     if m and _PLACE.search(m.group("address")) and not _PLACEHOLDER.search(m.group("address")):
         return m.span("address")
@@ -963,9 +990,11 @@ def _address_span(clause: _Clause, previous: _Clause | None, operator: str) -> t
     return None
 
 
+# ---------------------------------------------------------------- recipients and transmissions
+
 def _companies(text: str) -> list[tuple[int, int]]:
     """(start, end) of the company names in ``text``: legal forms, known vendors' names and
-    「X社」, without the words around them (「委託先であるX株式会社が」)."""
+    「X社」, without the words around them (「委託先であるX株式会社が」), none inside another."""
     spans = []
     for m in _COMPANY.finditer(text):
         start, end = m.start(), m.end()
@@ -975,13 +1004,17 @@ def _companies(text: str) -> list[tuple[int, int]]:
         elif m.lastgroup == "suffixed":
             head = _NAME_CUT.match(text, start, end - 2)
             start = head.end() if head else start
-        if end - start >= 2 and not _NOT_A_COMPANY.fullmatch(text[start:end]):
+        if end - start >= 2 and not _NOT_A_COMPANY.fullmatch(text, start, end):
             spans.append((start, end))
     for pattern in _VENDORS.values():
         spans += [m.span() for m in pattern.finditer(text)]
     spans.sort(key=lambda s: (s[0], -s[1]))
-    return [s for i, s in enumerate(spans) if not any(o[0] <= s[0] and s[1] <= o[1] and o != s for o in spans)
-            and s not in spans[:i]]
+    outermost, reach = [], -1
+    for start, end in spans:
+        if end > reach:
+            outermost.append((start, end))
+            reach = end
+    return outermost
 
 
 def _tools(text: str, companies: list[tuple[int, int]]) -> list[tuple[int, int, str, str, int]]:
@@ -989,116 +1022,117 @@ def _tools(text: str, companies: list[tuple[int, int]]) -> list[tuple[int, int, 
     after them (「SDK」「API」), the earlier row winning where two overlap; not inside a company's
     name (「Vercel Inc.」), an ad product's purpose (「LINE広告の配信」) or a refusal."""
     found: list[tuple[int, int, str, str, int]] = []
-    negated = _negated(text)
+    taken = bytearray(len(text) + 1)
+    for start, end in companies:
+        taken[start:end] = b"\2" * (end - start)
+    refusals = _Refusals(text)
     for row, (pattern, kind, vendor) in enumerate(_TOOLS):
         for m in pattern.finditer(text):
-            end = _TOOL_SUFFIX.match(text, m.end())
-            end = end.end() if end else m.end()
-            if (not any(s < end and m.start() < e for s, e, *_ in found)
-                    and not any(s <= m.start() and m.end() <= e for s, e in companies)
-                    and not _PURPOSE_OF_AD.match(text, m.end())
-                    and not any(a <= m.start() < b for a, b in negated)):
+            suffix = _TOOL_SUFFIX.match(text, m.end())
+            end = suffix.end() if suffix else m.end()
+            if (b"\1" not in taken[m.start():end] and taken[m.start():m.end()].count(2) < m.end() - m.start()
+                    and not _PURPOSE_OF_AD.match(text, m.end()) and not refusals.covers(m.start())):
+                taken[m.start():end] = b"\1" * (end - m.start())
                 found.append((m.start(), end, kind, vendor, row))
     return sorted(found)
 
 
 def _unlisted_tool(text: str, companies: list[tuple[int, int]]) -> list[tuple[int, int, str, str, int]]:
-    """A tool the lexicon does not know, named alone on a line of a 外部送信 list (「・LINE」) or
-    in the first cell of a row that also names its company or the data sent."""
+    """A tool the lexicon does not know: a vendor named alone on a line of a 外部送信 list
+    (「・LINE」), or the first cell of a row whose other cells name its company."""
     m = _VENDOR_LINE.match(text)
     if m:
         return [(m.start("name"), m.end("name"), "", "", -1)]
     cells = text.split(" | ")
-    first = cells[0]
-    start, end = _strip_span(text, 0, len(first))
-    if (len(cells) >= 3 and 1 < end - start <= 40 and not _HEADER_CELL.search(first)
-            and companies and not any(s < len(first) for s, _ in companies)):
+    start, end = _strip_span(text, 0, len(cells[0]))
+    if (len(cells) >= 3 and 1 < end - start <= 40 and not _HEADER_CELL.search(cells[0])
+            and companies and companies[0][0] >= len(cells[0])):
         return [(start, end, "", "", -1)]
     return []
 
 
 def _recipients(reader: _Reader, clause: _Clause, transmission: bool) -> None:
-    """Kinds of recipient, named recipients (companies, public bodies, tools) and, in a cookie or
-    外部送信 clause, the transmission entries of the tools or companies it names (F11)."""
-    text, at = clause.text, clause.start
-    for start, end, kind in ([] if _HEADING_ABOUT.search(text) else _hits(text, _LEXICONS["recipient_kinds"])):
-        if kind != "joint_user" or (reader.joint_use and not _JOINT_EXCEPTION.search(text)):
-            reader.add("recipient_kinds", kind, clause, at + start, at + end)
+    """Kinds of recipient, named recipients (companies, public bodies, tools; F4) and, in a cookie
+    or 外部送信 clause, the transmission entries of the tools or companies it names (F11)."""
+    text = clause.text
+    if not _HEADING_ABOUT.search(text):
+        for start, end, kind in _hits(text, _LEXICONS["recipient_kinds"]):
+            if kind != "joint_user" or (reader.joint_use and not _JOINT_EXCEPTION.search(text)):
+                reader.add("recipient_kinds", kind, clause.index, clause.start + start, clause.start + end)
     companies = [s for s in _companies(text) if name_key(text[s[0]:s[1]]) != reader.operator]
     tools = _tools(text, companies)
-    companies = [s for s in companies if not any(t[0] < s[1] and s[0] < t[1] for t in tools)]
-    for m in _AUTHORITIES.finditer(text):
-        reader.add_name("recipients", clause, at + m.start(), at + m.end())
-        reader.add("recipient_kinds", "authority", clause, at + m.start(), at + m.end())
+    in_tools = bytearray(len(text) + 1)
+    for start, end, *_ in tools:
+        in_tools[start:end] = b"\1" * (end - start)
+    companies = [(start, end) for start, end in companies if not any(in_tools[start:end])]
+    vendors: dict[str, tuple[int, int]] = {}
     for start, end in companies:
-        reader.add_name("recipients", clause, at + start, at + end)
+        reader.add_name("recipients", clause, start, end)
+        for vendor, pattern in _VENDORS.items():
+            if pattern.fullmatch(text, start, end):
+                vendors.setdefault(vendor, (start, end))
+    for m in _AUTHORITIES.finditer(text):
+        reader.add_name("recipients", clause, m.start(), m.end())
+        reader.add("recipient_kinds", "authority", clause.index, clause.start + m.start(), clause.start + m.end())
     for start, end, kind, *_ in tools:
-        reader.add("recipient_kinds", kind, clause, at + start, at + end)
+        reader.add("recipient_kinds", kind, clause.index, clause.start + start, clause.start + end)
+
+    def owner(vendor: str) -> tuple[int, int] | None:
+        """The company beside a tool that receives its data: its vendor's, else the one company of
+        a clause that names one tool."""
+        return vendors.get(vendor) or (companies[0] if len(tools) == 1 and len(companies) == 1 else None)
+
     if not transmission:
         for start, end, _, vendor, _ in tools:
-            if not _owner(text, vendor, companies, len(tools)):
-                reader.add_name("recipients", clause, at + start, at + end)
+            if not owner(vendor):
+                reader.add_name("recipients", clause, start, end)
         return
     tools = tools or _unlisted_tool(text, companies)
     if tools:
         reader.block = []
         for start, end, _, vendor, row in tools:
-            entry = reader.entry(clause, at + start, at + end, row)
-            owner = _owner(text, vendor, companies, len(tools))
-            if owner:
-                reader.add_name("transmissions.recipient", clause, at + owner[0], at + owner[1], entry)
+            entry = reader.entry(clause, start, end, row)
+            company = owner(vendor)
+            if company:
+                reader.add_name("transmissions.recipient", clause, *company, entry)
             reader.block.append((entry, vendor))
         reader.block_left, reader.block_section = _BLOCK, clause.section
     elif companies and len(reader.block) == 1 and reader.block_left > 0:
-        entry = reader.block[0][0]
-        if entry not in reader.owned:
-            start, end = companies[0]
-            reader.add_name("transmissions.recipient", clause, at + start, at + end, entry)
-    elif " | " in text or _LIST_ITEM.match(text, 0, companies[0][0] if companies else 0):
+        if reader.block[0][0] not in reader.owned:
+            reader.add_name("transmissions.recipient", clause, *companies[0], reader.block[0][0])
+    elif companies and (" | " in text or _LIST_ITEM.fullmatch(text, 0, companies[0][0])):
         for start, end in companies:
             if not _POLICY_LINK.match(text, end):
                 entry = reader.entries.setdefault(("name", name_key(text[start:end])), len(reader.entries))
-                reader.add_name("transmissions.recipient", clause, at + start, at + end, entry)
-
-
-def _owner(text: str, vendor: str, companies: list[tuple[int, int]], tools: int) -> tuple[int, int] | None:
-    """The company named beside a tool that receives its data: its vendor's, else the one
-    company of a clause that names one tool."""
-    pattern = _VENDORS.get(vendor)
-    for start, end in companies:
-        if pattern is not None and pattern.fullmatch(text, start, end):
-            return start, end
-    return companies[0] if tools == 1 and len(companies) == 1 else None
+                reader.add_name("transmissions.recipient", clause, start, end, entry)
 
 
 def _entry_items(reader: _Reader, clause: _Clause) -> None:
     """Data types and purposes of the transmission entries whose block the clause is in: the
-    tool's own clause and the few after it in its section."""
+    tool's own clause and the few after it in its section (F11)."""
     if not reader.block or reader.block_left <= 0 or clause.section != reader.block_section:
         reader.block = []
         return
     reader.block_left -= 1
-    for field, lexicon in (("transmissions.data_types", "data_types"), ("transmissions.purposes", "purposes")):
+    for name, lexicon in (("transmissions.data_types", "data_types"), ("transmissions.purposes", "purposes")):
         for start, end, value in _hits(clause.text, _LEXICONS[lexicon]):
             for entry, _ in reader.block:
-                reader.add(field, value, clause, clause.start + start, clause.start + end, entry)
+                reader.add(name, value, clause.index, clause.start + start, clause.start + end, entry)
 
+
+# ---------------------------------------------------------------- extract
 
 def extract(doc: str, text: str, records) -> PolicyFields:
     """The fields of the policy ``doc`` whose text is ``text``, read from its clause records
-    (dicts or DataFrame rows with ``clause``, ``start``, ``end``, ``section``, ``labels``)."""
+    (dicts, DataFrame rows or a DataFrame, with ``clause``, ``start``, ``end``, ``section`` and
+    ``labels``): each value with its evidence, offsets into ``text``."""
     text = text if isinstance(text, str) else ""
     clauses = _clauses(text, records)
-    reader = _Reader(doc, text, clauses)
-    reader.joint_use = any(_JOINT_STATED.search(c.text) and not _JOINT_EXCEPTION.search(c.text)
-                           for c in clauses if "third_party" in c.labels)
-    reader.own = {c.index for i, c in enumerate(clauses)
-                  if not any(_OTHER_BODY.search(x.text) and x.section == c.section for x in clauses[max(0, i - 3): i + 1])}
+    reader = _Reader(text, clauses)
     _operator(reader)
-    reader.operator = next((name_key(e.value) for e in reader.evidence if e.field == "operator.name"), None)
     has_rights = any(_has(c, "rights") for c in clauses)
     for clause in clauses:
-        transmission = "cookies" in clause.labels or bool(re.search(r"外部送信|[Cc]ookie|クッキー", clause.section))
+        transmission = "cookies" in clause.labels or bool(_TRANSMISSION_SECTION.search(clause.section))
         if _has(clause, "data_types"):
             _data_types(reader, clause)
         if _has(clause, "purposes"):
@@ -1111,18 +1145,17 @@ def extract(doc: str, text: str, records) -> PolicyFields:
             _countries(reader, clause)
         if _has(clause, "retention"):
             _retention(reader, clause)
+        if _has(clause, "rights") or "cookies" in clause.labels:
+            _rights(reader, clause)
         if _has(clause, "rights"):
-            reader.lexicon("rights", clause)
             _fee(reader, clause)
             _channels(reader, clause)
-        elif "cookies" in clause.labels:
-            reader.lexicon("rights", clause, keep=lambda piece, start, end, value: value in _COOKIE_RIGHTS)
         if _has(clause, "security"):
             _security(reader, clause)
-        if _has(clause, "contacts") and clause.index in reader.own:
+        if _has(clause, "contacts") and id(clause) in reader.own:
             _contacts(reader, clause)
             if has_rights:
-                _channels(reader, clause, "desk_channels")
+                _channels(reader, clause, into=reader.desk)
     reader.finish()
     _desk_channels(reader)
     reader.evidence.sort(key=lambda e: (e.start, e.end))

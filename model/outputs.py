@@ -95,7 +95,7 @@ def stream_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
     elif fmt == "csv":
         with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f):
-                row = {k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(CSV_FORMULA_START)
+                row = {k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith((*CSV_FORMULA_START, "'"))
                        else v for k, v in row.items()}
                 for key in ("clause", "start", "end"):
                     if key in row:
@@ -184,8 +184,9 @@ def _field_names(records: Iterable[dict]) -> list[str]:
 
 
 def _neutralise(cell):
-    """A CSV cell that a spreadsheet would read as a formula, prefixed with ``'`` (shown as text)."""
-    return "'" + cell if isinstance(cell, str) and cell.startswith(CSV_FORMULA_START) else cell
+    """A CSV cell that a spreadsheet would read as a formula, prefixed with ``'`` (shown as text);
+    a cell that starts with ``'`` gets one more, so reading strips exactly what writing added."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith((*CSV_FORMULA_START, "'")) else cell
 
 
 def _write_csv(records: Callable[[], Iterable[dict]], path: Path, fieldnames: list[str] | None) -> None:
@@ -200,11 +201,18 @@ def _write_csv(records: Callable[[], Iterable[dict]], path: Path, fieldnames: li
 
 def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
     """The schema of every field of the records: jprivacy's own fields typed as above, the others
-    with the type their values have (widened over all records: int and float give float)."""
-    schemas, rows = [], []
+    with the type their values have, widened over all records (int and float give float; values
+    of kinds that do not mix, say numbers and strings, give string)."""
+    types: dict[str, list[pa.DataType]] = {}
+    rows: list[dict] = []
 
-    def infer():  # a struct array's type holds every key of every row (a table's only the first row's)
-        schemas.append(pa.schema(list(pa.array(rows).type)))
+    def infer():
+        for name in dict.fromkeys(k for row in rows for k in row):
+            try:
+                kind = pa.array([row.get(name) for row in rows]).type
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                kind = pa.string()
+            types.setdefault(name, []).append(kind)
         rows.clear()
 
     for record in records:
@@ -213,13 +221,26 @@ def _parquet_schema(records: Iterable[dict], batch: int) -> pa.Schema:
             infer()
     if rows:
         infer()
-    inferred = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
-    def typed(f: pa.Field) -> pa.DataType:
-        if f.name == "scores" and pa.types.is_struct(f.type):
-            return _scores_type([field.name for field in f.type])
-        return _KNOWN_TYPES.get(f.name, f.type if f.type != pa.null() else pa.string())
 
-    return pa.schema([(f.name, typed(f)) for f in inferred])
+    def typed(name: str, kinds: list[pa.DataType]) -> pa.DataType:
+        if name in _KNOWN_TYPES:
+            return _KNOWN_TYPES[name]
+        kinds = [k for k in kinds if k != pa.null()] or [pa.string()]
+        if name == "scores" and all(pa.types.is_struct(k) for k in kinds):
+            return _scores_type([f.name for f in kinds[0]])
+        try:
+            return pa.unify_schemas([pa.schema([(name, k)]) for k in kinds], promote_options="permissive").field(0).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pa.string()
+
+    return pa.schema([(name, typed(name, kinds)) for name, kinds in types.items()])
+
+
+def _fit(rows: list[dict], schema: pa.Schema) -> list[dict]:
+    """Rows whose values of a string column that are not strings are written as JSON text."""
+    strings = {f.name for f in schema if f.type == pa.string()}
+    return [{k: json.dumps(v, ensure_ascii=False) if k in strings and v is not None and not isinstance(v, str)
+             else v for k, v in row.items()} for row in rows]
 
 
 def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int) -> None:
@@ -229,10 +250,10 @@ def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int
         for record in records():
             rows.append(_parquet_row(record))
             if len(rows) >= batch:
-                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                writer.write_table(pa.Table.from_pylist(_fit(rows, schema), schema=schema))
                 rows.clear()
         if rows:
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+            writer.write_table(pa.Table.from_pylist(_fit(rows, schema), schema=schema))
 
 
 def _write_json(records: Callable[[], Iterable[dict]], path: Path) -> None:
@@ -357,7 +378,7 @@ class RecordWriter:
                 before = json.loads(self.producer_file.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 before = None
-            if before != producer:
+            if not isinstance(before, dict) or before.get("card_sha256") != producer.get("card_sha256"):
                 was = before.get("model") if isinstance(before, dict) else "another run"
                 raise UsageError(f"{self.path}: begun with model {was}, not {producer.get('model')}; resume with "
                                  "the same --model, or run without --resume to start again")

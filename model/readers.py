@@ -15,7 +15,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -23,6 +23,7 @@ import charset_normalizer
 from lxml import etree
 
 from .errors import JprivacyError
+from .segment import iter_segment
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -76,6 +77,15 @@ class Document:
     doc: str    # identifier written into every clause record (the path as given, or "<stdin>")
     text: str   # the text that clause offsets index
     headings: dict[int, int] = field(default_factory=dict)  # HTML heading line -> level (1-6)
+    markdown: bool = False  # a .md file: front matter and code blocks are Markdown's
+
+    def iter_segment(self):
+        """The document's clauses one at a time (:func:`jprivacy.segment.iter_segment`)."""
+        return iter_segment(self.text, self.headings, markdown=self.markdown)
+
+    def segment(self) -> list:
+        """The document's clauses (:func:`jprivacy.segment.segment`)."""
+        return list(self.iter_segment())
 
 
 def clean_text(text: str) -> str:
@@ -320,7 +330,8 @@ def read_document(path: str | Path) -> Document:
         data = path.read_bytes()
     except OSError as err:
         raise ReadError(doc, f"cannot read ({err.strerror or err})") from None
-    return to_document(data, doc, html=suffix in HTML_SUFFIXES)
+    document = to_document(data, doc, html=suffix in HTML_SUFFIXES)
+    return replace(document, markdown=True) if suffix == ".md" else document
 
 
 def _folder_files(folder: str) -> list[str | ReadError]:

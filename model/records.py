@@ -28,8 +28,10 @@ def record_contexts(records: Sequence[dict]) -> list[str]:
 
 
 def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Documents x labels: how many clauses of each document carry each label."""
+    """Documents x labels: how many clauses of each document carry each label (the taxonomy's
+    labels, then any other label the frame's model has)."""
     docs = pd.Index(list(dict.fromkeys(frame["doc"])), name="doc")
     pairs = pd.DataFrame(frame[["doc", "labels"]]).explode("labels").dropna()
     counts = pd.crosstab(pairs["doc"], pairs["labels"]) if len(pairs) else pd.DataFrame()
-    return counts.reindex(index=docs, columns=list(LABELS), fill_value=0).rename_axis(columns=None)
+    labels = [*LABELS, *sorted(set(pairs["labels"]) - set(LABELS))]
+    return counts.reindex(index=docs, columns=labels, fill_value=0).rename_axis(columns=None)

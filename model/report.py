@@ -263,6 +263,16 @@ def report_format(path: str | Path) -> str:
     raise UsageError(f"{path}: unknown report extension {suffix or '(none)'!r}; use .html or .json")
 
 
+def _is_page(path: Path) -> bool:
+    """Whether ``path`` is a page jprivacy wrote (an earlier report's)."""
+    from .readers import is_jprivacy_page
+
+    try:
+        return path.suffix.lower() in (".html", ".htm") and is_jprivacy_page(path.read_text("utf-8", "ignore")[:4096])
+    except OSError:
+        return False
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -287,6 +297,11 @@ class ReportWriter:
         # pages are written into a hidden folder beside it, which becomes ``folder`` at close:
         # a run that fails or is stopped leaves no folder of pages without their index
         self.pages: Path | None = None
+        if self.folder is not None and self.folder.exists():
+            foreign = [p for p in self.folder.rglob("*") if not p.is_dir() and not _is_page(p)]
+            if not self.folder.is_dir() or foreign:
+                raise UsageError(f"{self.folder}: the folder for the pages of {self.path.name} holds other files "
+                                 f"(e.g. {foreign[0].name if foreign else self.folder.name}); choose another -o")
 
     def add(self, report: PolicyReport) -> None:
         self.rows[report.doc] = report.statuses()

@@ -333,13 +333,15 @@ def _front_matter_end(text: str) -> int:
     return 0
 
 
-def _pieces(text: str) -> Iterator[_Piece]:
-    skip = _front_matter_end(text)
+def _pieces(text: str, markdown: bool = False) -> Iterator[_Piece]:
+    """The pieces of ``text`` line by line; in ``markdown``, without the front matter, and with
+    the lines of code blocks as verbatim pieces (the fences themselves give none)."""
+    skip = _front_matter_end(text) if markdown else 0
     fence = None  # the fence (``` or ~~~) of the code block we are in
     for number, (offset, line) in enumerate(_lines(text)):
         if number < skip:
             continue
-        opening = _FENCE.match(line)
+        opening = _FENCE.match(line) if markdown else None
         if opening and (fence is None or opening.group(1) == fence):
             fence = opening.group(1) if fence is None else None
             continue  # the fence lines themselves say nothing
@@ -432,12 +434,12 @@ def _is_item(piece: _Piece, text: str) -> bool:
             or (len(text) <= _MAX_HEADING and not text.endswith(tuple(_TERMINATORS))))
 
 
-def iter_segment(text: str, html_headings: Mapping[int, int] | None = None) -> Iterator[Clause]:
+def iter_segment(text: str, html_headings: Mapping[int, int] | None = None, markdown: bool = False) -> Iterator[Clause]:
     """Clauses of ``text`` one at a time (see :func:`segment`); memory does not grow with the text."""
     stack: list[tuple[str, str]] = []  # (style, heading as shown in sections)
     section = ""
     lead = ""  # the last sentence of this section that opens a list (else its first body sentence)
-    for piece, clause_text, style in _headings(text, _pieces(text), html_headings or {}):
+    for piece, clause_text, style in _headings(text, _pieces(text, markdown), html_headings or {}):
         if style is None:
             if _is_item(piece, clause_text):
                 yield Clause(piece.start, piece.end, clause_text, section, False, lead)
@@ -456,11 +458,12 @@ def iter_segment(text: str, html_headings: Mapping[int, int] | None = None) -> I
         section = " > ".join(t for _, t in stack)
 
 
-def segment(text: str, html_headings: Mapping[int, int] | None = None) -> list[Clause]:
+def segment(text: str, html_headings: Mapping[int, int] | None = None, markdown: bool = False) -> list[Clause]:
     """Split ``text`` into clauses with offsets into ``text``, their section path and, for
     list items and table rows, the lead-in sentence of their list (``lead``).
 
     ``html_headings`` maps line numbers that were HTML headings to their level (1-6);
-    readers pass it for HTML pages so headings are known rather than guessed.
+    readers pass it for HTML pages so headings are known rather than guessed.  ``markdown``
+    (a ``.md`` file): front matter gives no clauses and code blocks no headings.
     """
-    return list(iter_segment(text, html_headings))
+    return list(iter_segment(text, html_headings, markdown))

@@ -16,7 +16,7 @@ from .frame import ClauseFrame
 from .records import RECORD_FIELDS
 from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import Document, ReadError, clean_text, iter_documents, printable, read_document
-from .segment import Clause, context, iter_segment
+from .segment import Clause, context
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"  # resolved: a strict editable install links each file
 # clauses per backend call: a transformer backend sorts each call's clauses by token count
@@ -29,7 +29,7 @@ class Tagger:
     """A loaded model: classifies clauses and tags whole policies.
 
     >>> tagger = jprivacy.load()
-    >>> frame = tagger.tag("policy.txt")          # one row per clause
+    >>> frame = tagger.tag_file("policy.txt")     # one row per clause
     >>> tagger.classify(["当社は取得した個人情報を第三者に提供しません。"])
     """
 
@@ -115,7 +115,7 @@ class Tagger:
                 yield item
                 continue
             # clauses are streamed: a huge document never has all of them in memory at once
-            for index, clause in enumerate(iter_segment(item.text, item.headings)):
+            for index, clause in enumerate(item.iter_segment()):
                 pending.append((item.doc, index, clause))
                 if len(pending) >= self.batch_size:
                     yield from flush()

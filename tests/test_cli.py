@@ -38,8 +38,8 @@ def help_run(command: str) -> tuple[str, str, set[str]]:
 
 
 def test_every_command_of_today_is_a_module_of_the_package():
-    assert COMMANDS == ["classify", "diff", "evaluate", "export", "pretrain", "report", "tag", "train",
-                        "validate-data"]
+    assert COMMANDS == ["classify", "diff", "evaluate", "evaluate-fields", "export", "fields", "pretrain", "report",
+                        "tag", "train", "validate-data"]
     for command in COMMANDS:
         assert (Path(jprivacy.cli.__file__).parent / f"{command.replace('-', '_')}.py").is_file()
 

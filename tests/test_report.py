@@ -196,7 +196,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def test_report_renders_in_headless_chromium(tmp_path, linear_model, seed_policy):
     page = tmp_path / "report.html"
     assert main(["report", str(seed_policy), "-o", str(page), "--model", str(linear_model)]) == 0
-    labeled = sum(1 for labels in jprivacy.load(linear_model).tag(seed_policy)["labels"] if labels)
+    labeled = sum(1 for labels in jprivacy.load(linear_model).tag_file(seed_policy)["labels"] if labels)
     result = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run",

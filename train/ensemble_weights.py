@@ -22,10 +22,9 @@ import numpy as np
 from jprivacy.backends.ensemble import combine_scores
 from jprivacy.backends.loading import load_backend
 from jprivacy.data import FIRST_WILD_BATCH, contexts, load_frame
-from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelCard
 
-from .fit import _out_of_fold
+from .fit import _out_of_fold, with_labels
 from .metrics import label_scores, multi_hot
 
 GRID = tuple(round(0.05 * i, 2) for i in range(21))  # the transformer's weight
@@ -35,7 +34,8 @@ def weight_table(linear_probs: np.ndarray, transformer_probs: np.ndarray, y: np.
                  linear_card: ModelCard, transformer_card: ModelCard, grid=GRID) -> list[dict]:
     """Macro- and micro-F1 of the log-odds ensemble for each transformer weight of ``grid``, each
     member's log-odds centred on its own thresholds."""
-    thresholds = [np.array([card.thresholds[n] for n in LABELS], np.float64) for card in (linear_card, transformer_card)]
+    thresholds = [np.array([card.thresholds[n] for n in linear_card.labels], np.float64)
+                  for card in (linear_card, transformer_card)]
     rows = []
     for w in grid:
         scores = combine_scores([linear_probs, transformer_probs], [1 - w, w], "log_odds", thresholds)
@@ -60,7 +60,9 @@ def main(argv=None) -> None:
     transformer, transformer_card = load_backend(args.transformer_model)
     print(f"out-of-fold linear predictions, {args.folds}-fold by policy over {len(fit_part)} clauses "
           f"({fit_part.doc.nunique()} policies)")
-    linear_probs = _out_of_fold(fit_part, args.folds, "linear", linear.settings())
+    labels = tuple(linear_card.labels)
+    fit_part = with_labels(fit_part, labels)
+    linear_probs = _out_of_fold(fit_part, args.folds, "linear", linear.settings(), labels)
     if args.rows == "unseen":
         keep = fit_part["doc"].map(lambda d: d[:1] == "w" and d[1:].isdigit() and int(d[1:]) > FIRST_WILD_BATCH)
     else:
@@ -69,7 +71,9 @@ def main(argv=None) -> None:
     rows = fit_part[keep]
     print(f"scoring weights on {len(rows)} clauses of {rows.doc.nunique()} policies ({args.rows})")
     transformer_probs = transformer.predict_proba(rows["text"].tolist(), contexts(rows))
-    table = weight_table(linear_probs[keep], transformer_probs, multi_hot(rows["labels"]), linear_card,
+    if transformer_card.labels != linear_card.labels:
+        raise SystemExit("the two members have different labels")
+    table = weight_table(linear_probs[keep], transformer_probs, multi_hot(rows["labels"], linear_card.labels), linear_card,
                          transformer_card)
     print("| transformer weight | macro-F1 | micro-F1 |\n|---:|---:|---:|")
     for row in table:

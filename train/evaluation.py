@@ -23,7 +23,6 @@ from jprivacy.labels import LABELS
 from jprivacy.outputs import iter_json_lines, read_records
 from jprivacy.readers import POLICY_SUFFIXES, ReadError, read_document
 from jprivacy.records import record_contexts
-from jprivacy.segment import segment
 
 from .metrics import label_scores, multi_hot
 from .thresholds import tune
@@ -81,7 +80,7 @@ def sections_from_policies(records: list[dict], folder: Path) -> str:
         if doc not in by_doc:
             path = next((folder / f"{doc}{ext}" for ext in ("", *sorted(POLICY_SUFFIXES))
                          if (folder / f"{doc}{ext}").is_file()), None)
-            by_doc[doc] = segment(read_document(path).text) if path else []
+            by_doc[doc] = read_document(path).segment() if path else []
         clauses = by_doc[doc]
         if not clauses:
             continue

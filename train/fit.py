@@ -94,7 +94,7 @@ def _validation_thresholds(model, validation) -> tuple[np.ndarray, str]:
     return tune(y, model.combine(members)), "validation"
 
 
-def reusable_member(folder: str | Path, frame, name: str, combine: str):
+def reusable_member(folder: str | Path, frame, name: str, combine: str, labels: Sequence[str] = LABELS):
     """The backend and card of the model folder ``folder``, to join an ensemble as member
     ``name``; refused (ValueError) unless it has that member's kind of backend and its card says
     it was trained on the splits of ``frame`` (its validation and test policies must stay
@@ -103,6 +103,8 @@ def reusable_member(folder: str | Path, frame, name: str, combine: str):
     from jprivacy.tagger import load
 
     tagger = load(folder)
+    if tuple(tagger.labels) != tuple(labels):
+        raise UsageError(f"{folder}: a model of the labels {', '.join(tagger.labels)}, not {', '.join(labels)}")
     kinds = {"linear": ("linear",), "transformer": ("transformer", "onnx")}.get(name, (tagger.card.backend,))
     if tagger.card.backend not in kinds:
         raise UsageError(f"{folder}: a {tagger.card.backend} model cannot be the ensemble's {name} member")
@@ -204,7 +206,7 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
     model = new_backend(backend, settings, ensemble, labels)
     if backend == "ensemble":
         for name, folder in (reuse or {}).items():
-            model.adopt(name, *reusable_member(folder, frame, name, model.settings.combine))
+            model.adopt(name, *reusable_member(folder, frame, name, model.settings.combine, labels))
     started = time.perf_counter()
     if threshold_folds:
         fit_part = frame[frame.split.isin(["train", "validation"])]
@@ -231,14 +233,14 @@ def train_model(output: str | Path, backend: str = "linear", labeled: Path = LAB
             name: label_scores(test[2], (probs >= model.member_thresholds(name)).astype(np.float32), labels)
             for name, probs in zip(model.members, members)}
     with staged_folder(Path(output)) as folder:
-        card = _save(model, folder, backend, labels, thresholds, frame, tuned_on, metrics)
+        card = _save(model, folder, backend, labels, thresholds, frame, tuned_on, metrics, Path(output).resolve().name)
     log(f"saved {output} (test macro-F1 {metrics['test']['macro']['f1']:.3f}, "
         f"micro-F1 {metrics['test']['micro']['f1']:.3f}, {seconds:.1f}s)")
     return card
 
 
 def _save(model, output: Path, backend: str, labels: Sequence[str], thresholds, frame, tuned_on: str,
-          metrics: dict) -> ModelCard:
+          metrics: dict, name: str) -> ModelCard:
     """Write the trained model, its card (with its ``labels``) and its README into ``output``."""
     saved_settings = model.save(output)
     card = ModelCard(
@@ -255,6 +257,6 @@ def _save(model, output: Path, backend: str, labels: Sequence[str], thresholds, 
                        "thresholds_tuned_on": tuned_on, "metrics_on": "test"},
         metrics=metrics)
     card.write(output)
-    write_readme(output, card)
+    write_readme(output, card, name)
     share_like_other_files(output)
     return card

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jprivacy.labels import LABELS
 from jprivacy.model_folder import ModelCard
 
 README = "README.md"
@@ -52,7 +51,7 @@ def body(card: ModelCard, name: str) -> str:
     test = test_scores(card)
     lines = [f"# {name}", "",
              f"A jprivacy model ({card.backend} backend) that labels the clauses of Japanese privacy policies "
-             f"with what each discloses: {', '.join(LABELS)}. `jprivacy.json` beside this file is its "
+             f"with what each discloses: {', '.join(card.labels)}. `jprivacy.json` beside this file is its "
              "machine-readable card (thresholds, settings, training data, metrics).", "",
              "```python", "import jprivacy", f'tagger = jprivacy.load("{name}")', 'tagger.tag_file("policy.txt")', "```", ""]
     if card.backend == "transformer":
@@ -69,13 +68,14 @@ def body(card: ModelCard, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_readme(folder: str | Path, card: ModelCard) -> Path:
-    """Write (or re-head) ``folder/README.md`` for ``card``."""
+def write_readme(folder: str | Path, card: ModelCard, name: str | None = None) -> Path:
+    """Write (or re-head) ``folder/README.md`` for ``card``; ``name`` is the model's (default: the
+    folder's, which a model being written into a staging folder does not have yet)."""
     from huggingface_hub import ModelCard as HubCard
 
     folder = Path(folder)
     path = folder / README
-    name = folder.resolve().name
+    name = name or folder.resolve().name
     data = hub_metadata(card, name)
     text = HubCard.load(path).text if path.is_file() else body(card, name)
     tmp = path.with_name(README + ".tmp")

@@ -181,8 +181,8 @@ class FineTuner(Trainable):
             validation = (validation[0], config.contexts(validation[1]), validation[2])
         tokenizer, model = fine_tune(config, (texts, config.contexts(sections), y), validation, labels=self.labels)
         shared = {k: v for k, v in config.to_dict().items() if k in TransformerInput.field_names()}
-        self.backend = TransformerBackend(TransformerSettings(**shared, training=config.training_only()),
-                                          tokenizer, model.eval())
+        self.backend = TransformerBackend(TransformerSettings(**shared, vocab_size=len(tokenizer),
+                                                             training=config.training_only()), tokenizer, model.eval())
         return self
 
     def predict_proba(self, texts, sections) -> np.ndarray:

@@ -35,6 +35,7 @@ class OnnxSettings(Settings):
     exported_from: str | None = None
     section_levels: int = 0
     calibration: dict | None = None  # int8-static: the clauses its activation ranges were calibrated on
+    vocab_size: int | None = None  # the tokenizer's words when exported (a damaged vocab.txt is refused)
 
     def __post_init__(self):
         super().__post_init__()
@@ -98,9 +99,10 @@ class OnnxBackend(Backend):
         return backend
 
     def check_graph(self) -> None:
-        """Refuse a graph that does not fit its tokenizer and labels: the last word id must be
-        looked up and the next one refused (the embedding has exactly the vocabulary's rows), and
-        the output must give one score per label.  Two one-token runs."""
+        """Refuse a graph that does not fit its tokenizer and labels: the tokenizer must have the
+        words the card recorded at export, its last word id must be looked up (and, for a card
+        without that record, the next one refused: the embedding has exactly the vocabulary's
+        rows), and the output must give one score per label.  One or two one-token runs."""
         import onnxruntime
 
         size = len(self.tokenizer)
@@ -112,12 +114,16 @@ class OnnxBackend(Backend):
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
             return self.session.run(None, {k: v for k, v in feed.items() if k in self.input_names}, quiet)[0]
 
+        if self.settings.vocab_size is not None and size != self.settings.vocab_size:
+            raise ValueError(f"the tokenizer has {size} words, the model was exported with {self.settings.vocab_size}")
         try:
             scores = probe(size - 1)
         except Exception:  # ONNX Runtime's errors derive from Exception only
             raise ValueError(f"the tokenizer's vocabulary ({size} words) is larger than the graph's embedding") from None
         if scores.shape != (1, len(self.labels)):
             raise ValueError(f"the graph gives {scores.shape[-1]} scores per clause, the card has {len(self.labels)} labels")
+        if self.settings.vocab_size is not None:
+            return  # an embedding may have spare rows beyond the words (some checkpoints pad it)
         try:
             probe(size)
         except Exception:

@@ -231,6 +231,7 @@ class TransformerSettings(TransformerInput):
     precision: TorchPrecision = "fp32"
     compile: bool = False
     exported_from: str | None = None
+    vocab_size: int | None = None  # the tokenizer's words when fine-tuned (a damaged vocab.txt is refused)
     training: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -302,9 +303,10 @@ class TransformerBackend(Backend):
         tokenizer = load_tokenizer(folder)
         model = _quietly(AutoModelForSequenceClassification.from_pretrained, folder, use_safetensors=True).eval()
         rows = model.get_input_embeddings().num_embeddings
-        if len(tokenizer) != rows:
-            raise ValueError(f"the tokenizer's vocabulary ({len(tokenizer)} words) is not the model's "
-                             f"embedding ({rows} rows)")
+        expected = checked.vocab_size or rows  # older cards: a BERT's embedding has a row per word
+        if len(tokenizer) != expected or len(tokenizer) > rows:
+            raise ValueError(f"the tokenizer's vocabulary ({len(tokenizer)} words) does not fit the model "
+                             f"({expected} words, an embedding of {rows} rows)")
         if model.config.num_labels != len(labels):
             raise ValueError(f"the model scores {model.config.num_labels} labels, the card has {len(labels)}")
         if checked.precision == "int8":

@@ -7,6 +7,7 @@ import errno
 import os
 import signal
 import sys
+import threading
 
 from jprivacy import __version__
 from jprivacy.errors import JprivacyError, UsageError
@@ -37,15 +38,22 @@ def main(argv=None) -> int:
     """Run one command; its exit code: 0 done, 1 some inputs failed, 2 a usage error (one line).
     Any other exception is a bug, and shows its traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    for stream in (sys.stdout, sys.stderr):  # a cp932 or EUC-JP terminal: escape what it cannot show
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
+    streams = [s for s in (sys.stdout, sys.stderr) if hasattr(s, "reconfigure")]
+    before = [s.errors for s in streams]
+    for stream in streams:  # a cp932 or EUC-JP terminal: escape what it cannot show
+        stream.reconfigure(errors="backslashreplace")
     parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _terminate)  # clean up staging folders and partial files
+    main_thread = threading.current_thread() is threading.main_thread()  # signals go to the main thread only
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None  # clean up staging folders
     try:
         code = args.run(args)
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except OSError as err:  # stdout itself failed (a full disk, `> /dev/full`): one line, no second error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(f"jprivacy {args.command}: cannot write to stdout ({err.strerror or err})", file=sys.stderr)
+            return EXIT_USAGE
         return code
     except FlagsError as err:
         parser.error(str(err))
@@ -60,14 +68,17 @@ def main(argv=None) -> int:
         print("interrupted" + ("; rerun with --resume to finish" if resumable else ""), file=sys.stderr)
         return 130
     except OSError as err:
-        if err.errno not in _WRITE_ERRNOS:
+        if err.errno not in _WRITE_ERRNOS or err.filename is not None:
             raise
-        # stdout itself failed (a full disk, `> /dev/full`): one line, and no second error at exit
+        # a write with no file name: stdout (a full disk, `> /dev/full`); outputs with a name say it themselves
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         print(f"jprivacy {args.command}: cannot write to stdout ({err.strerror or err})", file=sys.stderr)
         return EXIT_USAGE
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        for stream, errors in zip(streams, before):
+            stream.reconfigure(errors=errors)
 
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}

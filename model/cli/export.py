@@ -9,7 +9,7 @@ from jprivacy.errors import UsageError
 
 from jprivacy.backends.base import RUNTIMES
 
-from ._util import EXIT_INPUT_ERRORS, EXIT_OK, check_output_folder, log
+from ._util import EXIT_INPUT_ERRORS, EXIT_OK, check_output_folder, log, output_error
 
 
 def add_parser(sub) -> None:
@@ -50,7 +50,10 @@ def run(args) -> int:
         from jprivacy.data import calibration_clauses
 
         calibration = calibration_clauses()
-    output = export_model(args.model, args.output, args.runtime, precision, args.compile, calibration)
+    try:
+        output = export_model(args.model, args.output, args.runtime, precision, args.compile, calibration)
+    except OSError as err:  # a full disk or a vanished folder while writing the model
+        raise output_error(args.output, err) from None
     log(f"wrote {output} ({args.runtime}, {precision}{', compiled' if args.compile else ''})")
     if not args.check:
         return EXIT_OK

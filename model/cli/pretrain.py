@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jprivacy.errors import UsageError
 
-from ._util import EXIT_OK, WILD, check_output_folder, existing_folder, log
+from ._util import EXIT_OK, WILD, check_output_folder, existing_folder, log, output_error
 
 
 def add_parser(sub, settings: bool) -> None:
@@ -35,5 +35,8 @@ def run(args) -> int:
             check_continuable(init_from, config)
         except ValueError as err:
             raise UsageError(str(err)) from None
-    pretrain(args.output, config, extra, wild=wild, init_from=init_from, log=log)
+    try:
+        pretrain(args.output, config, extra, wild=wild, init_from=init_from, log=log)
+    except OSError as err:  # a full disk or a vanished folder while writing the model
+        raise output_error(args.output, err) from None
     return EXIT_OK

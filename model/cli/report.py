@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from jprivacy.errors import UsageError
+
 from ._util import (BATCH_SIZE, MODEL, PATHS, ProgressBar, check_batch_size, check_distinct, check_file, log,
                     output_error, report_errors)
 
@@ -22,6 +26,12 @@ def run(args) -> int:
     check_batch_size(args.batch_size)
     check_file(args.output, "-o")
     check_distinct({"-o": args.output}, args.paths)
+    pages = Path(args.output).with_suffix("").resolve()
+    inside = next((p for p in args.paths if p != "-" and pages in (Path(p).resolve(), *Path(p).resolve().parents)),
+                  None)
+    if inside is not None:
+        raise UsageError(f"{inside}: is in {pages.name}/, the folder the report's pages are written to; "
+                         "choose another -o")
     report_format(args.output)
     tagger = load(args.model, batch_size=args.batch_size)
     progress = ProgressBar()

@@ -6,7 +6,7 @@ from jprivacy.errors import UsageError
 
 from jprivacy.backends import TRAINABLE
 
-from ._util import EXIT_OK, WILD, FlagsError, check_output_folder, existing_folder, log
+from ._util import EXIT_OK, WILD, FlagsError, check_output_folder, existing_folder, log, output_error
 
 
 def add_parser(sub, settings: bool) -> None:
@@ -95,9 +95,12 @@ def run(args) -> int:
         cross_validate(args.kfold, backend=args.backend, settings=settings, wild=wild, ensemble=ensemble, log=log,
                        labels=labels)
     if args.output:
-        train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
-                    threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, ensemble=ensemble, log=log,
-                    labels=labels)
+        try:
+            train_model(args.output, backend=args.backend, settings=settings, threshold_folds=args.threshold_folds,
+                        threshold_origin=args.threshold_origin, wild=wild, reuse=reuse, ensemble=ensemble, log=log,
+                        labels=labels)
+        except OSError as err:  # a full disk or a vanished folder while writing the model
+            raise output_error(args.output, err) from None
     return EXIT_OK
 
 

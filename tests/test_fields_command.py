@@ -1,0 +1,140 @@
+"""What a policy states, where a user looks: the Python API, `jprivacy fields` and
+`jprivacy evaluate-fields`, on ordinary and odd policies."""
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import jprivacy
+from jprivacy.field_frames import evidence_frame
+from jprivacy.tagger import BUNDLED
+
+POLICY = """株式会社サンプル商事（以下「当社」といいます。）は、次のとおり個人情報を取り扱います。
+第1条（取得する情報）
+当社は、氏名、メールアドレス、電話番号及び購入履歴を取得します。
+第2条（利用目的）
+当社は、商品の発送及び代金の請求のため、並びにお問い合わせへの回答のために利用します。
+第3条（外国にある第三者への提供）
+当社は、米国のクラウド事業者に個人データの取扱いを委託しています。
+第4条（保存期間）
+当社は、取得した個人情報を5年間保存し、その後遅滞なく削除します。
+第5条（開示等の請求）
+開示等の請求は、下記窓口まで郵送またはメールでお申し出ください。手数料は1件につき1,000円（税込）です。
+第6条（Cookie等の外部送信）
+当社は、Google LLCが提供するGoogle Analyticsを利用し、閲覧履歴を送信しています。
+第7条（お問い合わせ窓口）
+株式会社サンプル商事 個人情報相談窓口
+〒100-0001 東京都千代田区千代田1-1-1
+メール：privacy@sample-shoji.example.jp
+"""
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return jprivacy.load()
+
+
+def test_fields_of_a_policy_have_values_and_exact_evidence(tagger):
+    fields = tagger.fields(POLICY)
+    record = fields.to_dict()
+    assert record["operator"]["name"] == "株式会社サンプル商事"
+    assert {"name", "email", "phone", "transactions"} <= set(record["data_types"])
+    assert {"service", "billing", "support"} <= set(record["purposes"])
+    assert record["countries"] == ["US"] and "P5Y" in record["retention"] and record["fee"] == 1000
+    assert record["contacts"]["emails"] == ["privacy@sample-shoji.example.jp"]
+    assert any(t["service"] == "Google Analytics" and t["recipient"] == "Google LLC" for t in record["transmissions"])
+    for e in record["evidence"]:  # the quoted words are exactly the text at start:end
+        assert POLICY[e["start"]:e["end"]] == e["text"]
+    json.dumps(record, ensure_ascii=False)
+    frame = evidence_frame([fields])
+    assert list(frame.columns) == ["doc", "field", "value", "entry", "clause", "start", "end", "text"]
+    assert len(frame) == len(record["evidence"])
+
+
+def test_a_policy_that_states_no_fields_gets_empty_values_and_no_error(tagger):
+    record = tagger.fields("このページは当社のお知らせ一覧です。\n新着情報はありません。").to_dict()
+    assert record["data_types"] == [] and record["transmissions"] == [] and record["fee"] is None
+    assert record["operator"] == {"name": None, "address": None, "representative": None}
+
+
+def test_fields_frame_has_a_row_per_policy_with_list_columns(tagger, tmp_path):
+    (tmp_path / "a.txt").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("当社は、氏名を取得します。\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    frame, errors = tagger.fields_frame([tmp_path])
+    assert list(frame["doc"]) == [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+    assert [e.doc for e in errors] == [str(tmp_path / "empty.txt")]
+    assert isinstance(frame.loc[0, "data_types"], list) and "operator_name" in frame.columns
+    with pytest.raises(TypeError, match="list of paths"):
+        tagger.fields_frame(str(tmp_path))
+
+
+def test_the_fields_command_writes_one_record_per_policy_and_resumes(run_main, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(POLICY, encoding="utf-8")
+    (folder / "b.html").write_text(f"<html><body><p>{POLICY.replace(chr(10), '</p><p>')}</p></body></html>",
+                                   encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"%PDF-1.7\n")
+    out, errors = tmp_path / "f.jsonl", tmp_path / "errors.json"
+    result = run_main("fields", folder, "-o", out, "--errors", errors)
+    assert result.returncode == 1 and "binary file" in result.stderr.decode()
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [Path(r["doc"]).name for r in records] == ["a.txt", "b.html"]
+    assert set(records[0]) >= {"doc", "operator", "contacts", "data_types", "purposes", "recipients",
+                               "recipient_kinds", "countries", "retention", "rights", "fee", "request_channels",
+                               "security", "transmissions", "evidence"}
+    assert [e["doc"] for e in json.loads(errors.read_text())] == [str(folder / "bad.txt")]
+    (folder / "c.txt").write_text("当社は、メールアドレスを取得します。\n", encoding="utf-8")
+    assert run_main("fields", folder, "-o", out, "--resume").returncode == 1
+    assert [Path(json.loads(line)["doc"]).name for line in out.read_text().splitlines()] == ["a.txt", "b.html", "c.txt"]
+    for suffix in (".csv", ".parquet", ".json"):
+        assert run_main("fields", folder / "a.txt", "-o", tmp_path / f"f{suffix}").returncode == 0
+    assert pd.read_parquet(tmp_path / "f.parquet").loc[0, "fee"] == 1000
+    assert json.loads((tmp_path / "f.json").read_text())[0]["countries"] == ["US"]
+
+
+KANA = ["アオ", "ミドリ", "アカ", "シロ", "クロ", "キイロ", "モモ", "ソラ", "ウミ", "ヤマ", "カワ", "ハナ", "ツキ", "ホシ",
+        "カゼ", "モリ", "イシ", "タケ", "ユキ", "アメ"]
+
+
+def test_odd_numbers_and_big_policies_are_handled_in_linear_time(run_main, tmp_path):
+    odd = tmp_path / "odd.txt"
+    odd.write_text("第1条（保存期間）\n当社は、個人情報を1,000,000,000年間保存します。\n"
+                   "第2条（開示等の請求）\n開示の請求には、手数料として実費をいただきます。\n", encoding="utf-8")
+    assert run_main("fields", odd, "-o", tmp_path / "odd.jsonl").returncode == 0
+    record = json.loads((tmp_path / "odd.jsonl").read_text())
+    assert record["retention"] == ["P1000000000Y"] and record["fee"] is None
+
+    def timed(rows: int, kind: str) -> float:
+        lines = ["第1条（委託先一覧）", "当社は、次の事業者に個人データの取扱いを委託します。"]
+        for i in range(rows):
+            name = f"株式会社{KANA[i % 20]}{KANA[i // 20 % 20]}{KANA[i // 400 % 20]}"
+            lines.append(f"{name} | 東京都 | 配送業務 | 氏名、住所" if kind == "table" else f"・{name}（データ分析）")
+        path = tmp_path / f"{kind}{rows}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        assert run_main("fields", path, "-o", tmp_path / f"{kind}{rows}.jsonl", "--model",
+                        BUNDLED / "linear").returncode == 0
+        return time.perf_counter() - started
+
+    small, large = timed(500, "table"), timed(5000, "table")
+    assert large < 10 * small * 2 + 5, (small, large)  # linear in the rows, with room for noise
+    timed(300, "recipients")
+    recipients = json.loads((tmp_path / "recipients300.jsonl").read_text())["recipients"]
+    assert len(recipients) >= 250
+
+
+def test_evaluate_fields_scores_the_dev_gold(run_main, tmp_path):
+    from jprivacy.data.fields import DEFAULT_EVAL
+
+    if not Path(DEFAULT_EVAL, "dev").is_dir():
+        pytest.skip("no ../shared/eval here")
+    result = run_main("evaluate-fields", "--model", BUNDLED / "linear", "--json", tmp_path / "s.json")
+    assert result.returncode == 0 and "data_types" in result.stdout.decode()
+    scores = json.loads((tmp_path / "s.json").read_text())
+    assert scores["policies"] == 12 and 0 < scores["fields"]["data_types"]["f1"] <= 1
+    assert set(scores["accuracy"]) == {"operator.name", "operator.address", "operator.representative", "fee"}
