@@ -11,15 +11,17 @@ A clause's labels decide which rules read it (data types in collection, purpose,
 cookie clauses; rights, fee and channels in rights clauses; and so on).  Every value comes with
 its evidence: the clause and the offsets of the words that state it in the document's text.
 
->>> import jprivacy
->>> from jprivacy.extract import extract
->>> frame = jprivacy.load().tag(jprivacy.Document("policy", text))
->>> fields = extract("policy", text, frame.to_dict("records"))
->>> fields.to_dict()["data_types"]
-['name', 'email', ...]
+    import jprivacy
+    from jprivacy.extract import extract
+
+    frame = jprivacy.load().tag(jprivacy.Document("policy", text))
+    fields = extract("policy", text, frame)      # or frame.to_dict("records")
+    fields.to_dict()["data_types"]               # ['name', 'email', ...]
+    fields.value_sets()                          # scored like jprivacy.data.fields.policy_values
 
 The rules run in time linear in the size of the document (a clause longer than ``_PIECE``
-characters is read in pieces) and never raise on odd input.
+characters is read in pieces, and no pattern scans further than a bounded stretch) and never
+raise on odd input.  ``benchmarks/fields_dev.py`` scores them per field.
 """
 
 from __future__ import annotations
@@ -140,13 +142,10 @@ RIGHTS: dict[str, tuple[str, ...]] = {
                           r"オプトアウト(?=[^。]*広告)|(?<=広告)[^。]*オプトアウト"),
     "account_deletion": (r"退会", r"アカウント(?:[（(][^）)]{0,20}[）)])?(?:の|を)?削除", r"(?:会員)?登録(?:の|を)?(?:抹消|解除)"),
 }
-# Rights a cookie clause states: stopping ads, withdrawing consent.
-_COOKIE_RIGHTS = ("marketing_opt_out", "consent_withdrawal")
-
 REQUEST_CHANNELS: dict[str, tuple[str, ...]] = {
     "mail": (r"郵送(?!費|料)", r"郵便", r"書面(?!に不備|で(?:お伝え|回答|通知|ご回答))", r"書留", r"封書", r"同封", r"ご?返送", r"送付(?:して|し|先)"),
     "email": (r"電子メール", r"Eメール", r"[Ee]-?mail", r"(?<!ダイレクト)(?<!配信)メール(?!マガジン|マガ|配信|通知|広告|記載|の下部|でのご案内)"),
-    "web_form": (r"フォーム", r"お問い?合わ?せ(?:ページ|画面|ボタン)", r"https?://[^\s]*(?:contact|form|inquiry|toiawase)[^\s]*",
+    "web_form": (r"フォーム", r"お問い?合わ?せ(?:ページ|画面|ボタン)", r"https?://[^\s]{0,100}?(?:contact|form|inquiry|toiawase)[^\s]{0,100}",
                  r"https?://forms\.gle/[^\s]*"),
     "phone": (r"電話(?!番号の)", r"TEL", r"Tel"),
     "in_person": (r"(?:受付|事務室|事務局|管理事務室|店舗|お取引店|教室|各事業所|当院|当園)(?:の)?窓口", r"窓口(?:で|にて)(?:直接)?(?:ご)?(?:持参|提出|提示|請求)",
@@ -291,10 +290,6 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
     (r"Shopify", "platform", ""),
 )
 
-# Vendors named alone on a line of a 外部送信 list (「■Facebook（Facebook、Instagram）」「・LINE」).
-_VENDOR_LINE = re.compile(r"^[ \u3000・●■◆*＊\-]*(?P<name>Google|グーグル|Meta|Facebook|LINE|Yahoo!?(?: JAPAN)?|ヤフー|X|Twitter|TikTok"
-                          r"|Microsoft|Amazon|Apple)[ \u3000]*(?:$|[（(])")
-
 # Vendors' company names as policies write them; a tool's entry takes the one of its vendor.
 COMPANIES: dict[str, str] = {
     "google": (r"Google(?: LLC\.?| Inc\.?| Ireland Limited|社|合同会社|(?=による|が(?:提供|運営|管理)|の提供する))|(?<=[（(])Google(?=[）)])"
@@ -337,6 +332,13 @@ COMPANIES: dict[str, str] = {
     "anthropic": r"Anthropic,? (?:PBC|Inc\.)",
 }
 
+# Public bodies named by name (F4): recipients of kind `authority`.
+AUTHORITIES: tuple[str, ...] = ("金融庁", "国税庁", "警察庁", "消費者庁", "厚生労働省", "外務省", "法務省", "経済産業省", "総務省",
+                                "国土交通省", "文部科学省", "年金事務所", "日本年金機構", "国民健康保険団体連合会",
+                                "社会保険診療報酬支払基金", "公共職業安定所", "都道府県公安委員会")
+
+# ---------------------------------------------------------------- patterns: companies and tools
+
 # A company named by its legal form (株式会社X, X株式会社, X Inc., X LLC …) or as 「X社」.
 _JA_FORM_ALL = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
                 r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
@@ -347,19 +349,31 @@ _LATIN_FORM = (r",? ?(?:Inc\.?|LLC\.?|L\.L\.C\.|Ltd\.?|Limited|Corporation|Corp\
                r"|Pte\.? ?Ltd\.?|Pvt\.? ?Ltd\.?|Co\., ?Ltd\.?|Incorporated|AG|PLC|plc)(?![A-Za-z])")
 _COMPANY = re.compile(
     rf"(?P<prefixed>(?:{_JA_FORM})[ \u3000]?(?P<name>{_NAME_CHAR}{{1,30}}(?: (?!http)[A-Za-z0-9][A-Za-z0-9&.\-]*)*))"
-    rf"|(?P<suffixed>{_NAME_CHAR}{{1,30}}?(?<![\u3041-\u3096])(?:{_JA_FORM}))"
-    rf"|(?P<latin>(?<![A-Za-z])[A-Z][A-Za-z0-9&'.\-]*(?: [A-Z0-9&][A-Za-z0-9&'.\-]*){{0,5}}{_LATIN_FORM})"
-    rf"|(?P<sha>(?<![A-Za-z])[A-Z][A-Za-z0-9!.\-]+社)")
+    rf"|(?P<suffixed>(?![・\-ー.&＆]){_NAME_CHAR}{{1,30}}?(?<![\u3041-\u3096])(?:{_JA_FORM}))"
+    rf"|(?P<latin>(?<![A-Za-z0-9&'.\-])[A-Z][A-Za-z0-9&'.\-]{{0,30}}(?: [A-Z0-9&][A-Za-z0-9&'.\-]{{0,30}}){{0,5}}{_LATIN_FORM})"
+    rf"|(?P<sha>(?<![A-Za-z0-9!.\-])[A-Z][A-Za-z0-9!.\-]{{1,30}}社)")
 # Where a name before its legal form begins (after 「である」「の」「は」…; not inside a word of
 # kana, 「はやぶさ債権回収株式会社」), and where one after its legal form ends.
 _NAME_CUT = re.compile(r".*(?:(?<![\u3041-\u3096])[のがはをにとやへでも]+|である|による|として|および|及び|並びに|または|又は|より|から|等)")
 _PARTICLE = re.compile(r"が|の|は|を|に|と|や|へ|で|より|から|等|など|および|及び|並びに|または|又は")
 _NOT_A_COMPANY = re.compile(rf"(?:{_JA_FORM})|[当弊本同各他貴]社|.{{0,2}}社|(?:その他|関連|子|親|グループ|提携)?(?:の)?(?:{_JA_FORM})")
-# Public bodies named by name (F4): recipients of kind `authority`.
-_AUTHORITIES = re.compile(r"金融庁|国税庁|警察庁|消費者庁|厚生労働省|外務省|法務省|経済産業省|総務省|国土交通省|文部科学省|年金事務所|日本年金機構"
-                          r"|国民健康保険団体連合会|社会保険診療報酬支払基金|公共職業安定所|都道府県公安委員会")
+# Vendors named alone on a line of a 外部送信 list (「■Facebook（Facebook、Instagram）」「・LINE」).
+_VENDOR_LINE = re.compile(r"^[ \u3000・●■◆*＊\-]*(?P<name>Google|グーグル|Meta|Facebook|LINE|Yahoo!?(?: JAPAN)?|ヤフー|X|Twitter|TikTok"
+                          r"|Microsoft|Amazon|Apple)[ \u3000]*(?:$|[（(])")
+# The first cell of a table's header row, not a tool.
+_HEADER_CELL = re.compile(r"サービス|名称|ツール|送信先|提供者|事業者|Cookie|クッキー|名前|項目|種類|目的")
+# The word after a tool's name that belongs to it (「AppsFlyer SDK」), and the words that make an ad
+# product's name its purpose (「LINE広告の配信」).
+_TOOL_SUFFIX = re.compile(r" ?(?:SDK|API|CDN|埋め込みプレーヤー|動画|Turnstile|Firestore|Pages|CloudFront)")
+_PURPOSE_OF_AD = re.compile(r"の(?:配信|効果|表示|成果)")
+# What may come before a company that heads a list item (「・」「(1)」), and after a company named
+# only for the link to its policy (「Google社のプライバシーポリシー」).
+_LIST_ITEM = re.compile(r"[ \u3000・●■◆*＊\-（(0-9０-９.)）]*$")
+_POLICY_LINK = re.compile(r"[ \u3000]*(?:の|による)?(?:プライバシー|ポリシー|サイト|ページ|利用規約|ヘルプ|広告設定|オプトアウト|データ)")
+_TRANSMISSION_SECTION = re.compile(r"外部送信|[Cc]ookie|クッキー")
+_AUTHORITIES = re.compile("|".join(AUTHORITIES))
 
-# ---------------------------------------------------------------- what a clause says around a value
+# ---------------------------------------------------------------- patterns: what a clause says around a value
 
 # A statement that ends in a refusal (「…は取得しません」「…は含まれません」) covers the items before it
 # (F1); 「…できません」 (an inability) does not.
@@ -368,11 +382,13 @@ _NEGATION = re.compile(r"(?:(?<!でき)(?<!られ)ません|しない(?:でく�
 _SCOPE_BREAK = re.compile(r"。|が、|ただし|但し|なお、|一方")
 # Items given as examples of a kind of information, not as items obtained.
 _EXAMPLES = re.compile(r"個人を(?:特定|識別)(?:でき|す)る(?:ような)?(?:情報|もの)[（(][^）)]*[）)]"
-                       r"|[^、。（(]*など(?:の)?個人を(?:特定|識別)(?:でき|す)る(?:情報|もの)")
+                       r"|[^、。（(]{0,60}など(?:の)?個人を(?:特定|識別)(?:でき|す)る(?:情報|もの)")
 # A table's header row: three or more short cells (「名前 | 提供者 | 目的 | 有効期間」).
 _HEADER_ROW = re.compile(r"[^|、。]{1,10}(?: \| [^|、。]{1,10}){2,}")
 # Words after an item that make it the object of a purpose, not an item obtained.
 _PURPOSE_AFTER = re.compile(r"(?:の|を)?(?:分析|把握|調査|改善|向上|測定|計測|最適化)|に(?:応じ|合わせ|合っ|基づ)")
+# Rights a cookie clause states: stopping ads, withdrawing consent.
+_COOKIE_RIGHTS = ("marketing_opt_out", "consent_withdrawal")
 # A heading that names a topic, and opt-outs, state no purpose of their own.
 _HEADING_ABOUT = re.compile(r"(?:について|に関して|とは)[】」]?$")
 _OPT_OUT = re.compile(r"無効|オプトアウト|停止|拒否|削除")
@@ -385,10 +401,13 @@ _RECEIVED = re.compile(r"お送りいただ|提供いただ|入力いただ|登�
 _EU_REGIME = re.compile(r"(?:の|は)?(?:一般データ保護規則|加盟国|GDPR|一般|から|を日本|と日本|域内)")
 _COOKIE_LIFETIME = re.compile(r"[Cc]ookie|クッキー|有効期(?:限|間)")
 _FEE_CONTEXT = re.compile(r"手数料|費用|円|無料|無償")
-_YEN = re.compile(r"(?:金)?[0-9０-９][0-9０-９,，]*[ \u3000]?円|[一二三四五六七八九十百千万]+円")
+_YEN = re.compile(r"(?:金)?(?<![0-9０-９,，])[0-9０-９][0-9０-９,，]{0,20}[ \u3000]?円|(?<![一二三四五六七八九十百千万])[一二三四五六七八九十百千万]{1,12}円")
 _POSTAGE = re.compile(r"郵送|郵便|送料|切手|返信用|書留")
 _FREE = re.compile(r"無料|無償|(?:手数料|費用)(?:は|を|として)?[^。]{0,8}?(?:いただいていません|いただいておりません|いただきません|申し受けません"
                    r"|要しない|要しません|かかりません|徴収しない|徴収しません|不要)")
+
+# ---------------------------------------------------------------- patterns: recipients, channels, contacts
+
 # The APPI exception 「…共同して利用される場合」 does not state a joint use of the business's own.
 _JOINT_EXCEPTION = re.compile(r"共同(?:して)?利用(?:される|する)(?:個人データ|場合)")
 _JOINT_STATED = re.compile(r"共同(?:して)?利用(?:する|される)?(?:者|個人データの項目|項目|目的)|共同利用(?:者|の(?:範囲|目的|項目))"
@@ -398,9 +417,12 @@ _VERIFICATION = re.compile(r"本人(?:確認|であること)|照合|(?:で|に�
 # A rights clause that sends the person to the desk (F9): the desk's channels count.
 _TO_THE_DESK = re.compile(r"窓口|下記|上記|お?問い?合わ?せ先|問合せ先|連絡先|第[0-9０-９一二三四五六七八九十]+(?:条|項)")
 _REQUEST = re.compile(r"請求(?!者)|申請|お?申し?出|ご連絡|お問い?合わ?せ|提出")
-_PHONE_RUN = re.compile(r"\+?[(（]?[0-9０-９][0-9０-９()（）\-‐‑–—―ー−－ ]{8,}[0-9０-９]")
-_EMAIL_RUN = re.compile(r"[A-Za-z0-9._%+\-]+ ?(?:@|＠|\[at\]|\(at\)|［at］|\[@\]|\(@\)|\[アットマーク\]|\(アットマーク\)|（アットマーク）) ?"
+_PHONE_RUN = re.compile(r"\+?[(（]?(?<![0-9０-９])[0-9０-９][0-9０-９()（）\-‐‑–—―ー−－ ]{8,38}[0-9０-９]")
+_EMAIL_RUN = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64} ?(?:@|＠|\[at\]|\(at\)|［at］|\[@\]|\(@\)|\[アットマーク\]|\(アットマーク\)|（アットマーク）) ?"
                         r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+
+# ---------------------------------------------------------------- patterns: operator
+
 # How a policy names its operator (F12): 「X（以下「当社」）は」, 「当社（X）は」, 「当支部（「X」をいいます」;
 # labels (「屋号：X」「事業者の名称 | X」); a contact line that starts with a company's name; how it
 # names its service (「X（以下「本アプリ」）」); 「Xが運営する」; the subject of the opening sentence.
@@ -419,11 +441,12 @@ _NAME_LABEL = re.compile(
 _COMPANY_LINE = re.compile(rf"^[ \u3000*＊#・]*(?P<name>(?:{_JA_FORM_ALL})[ \u3000]?[^\s、。（(「]{{1,30}}(?: [A-Za-z0-9]+)*|[^\s、。（(「]{{1,30}}?(?:{_JA_FORM_ALL}))(?=[\s\u3000*]|$)")
 _SUBJECT = re.compile(r"^[ \u3000]*(?P<name>[^\s、。「」『』（()）:：|]{2,30}?)(?:では|は)[、,，]")
 _ABOUT_DATA = re.compile(r"情報|ポリシー|方針")
+_PARTICLES_IN_SUBJECT = re.compile(r"[をがにやてた]")
 _NAME_HEAD = re.compile(r".*(?:は|では|が|、)(?=株式会社|有限会社|合同会社|一般|公益|社会|医療法人|学校法人|税理士法人|特定非営利)")
 _NAME_TAIL = re.compile(r"(?:が|を|および|及び|並びに|その他|の(?:運営|提供))|[ \u3000]+(?:総務部|法人本部|担当|連絡先|運営責任者|代表"
                         r"|個人情報|お問|相談|窓口|カスタマー|顧客)")
 _ENDS_IN_FORM = re.compile(rf"(?:{_JA_FORM_ALL})$")
-_LEGAL_PERSON = re.compile(rf"{_JA_FORM_ALL}|法人|組合|(?<![A-Za-z])(?:Inc|LLC|Ltd|Co\\.|Corp|GmbH|ApS|K\\.K\\.)")
+_LEGAL_PERSON = re.compile(rf"{_JA_FORM_ALL}|法人|組合|(?<![A-Za-z])(?:Inc|LLC|Ltd|Co\.|Corp|GmbH|ApS|K\.K\.)")
 # Words no operator's name holds: the policy's own terms, placeholders, headings.
 _NOT_A_NAME = re.compile(r"^(?:[0-9０-９]+[.．)）]?)?(?:当|弊|本|私|ここ|これ|それ|下記|上記|次)|当(?:社|館|院|店|園|サイト|サービス)|個人情報"
                          r"|プライバシー|ポリシー|方針|お客|利用者|ユーザー|規約|以下|この|という|サイト|【|○○|XX|ＸＸ|[Cc]ookie|クッキー|と$"
@@ -455,17 +478,20 @@ _ADDRESS_PIECE = re.compile(r"^[^。、:：]{2,40}$")
 _ADDRESS_PIECE_WORDS = re.compile(r"[都道府県](?=.{0,6}[市区町村郡])|[市区町村郡].*[0-9０-９]|丁目|番地|ビル|タワー|会館|[0-9０-９](?:階|F|Ｆ)$")
 _NOT_ADDRESS = re.compile(r"TEL|Tel|電話|FAX|Fax|ファックス|メール|[Mm]ail|連絡先|代表|受付|窓口|担当|http")
 _POSTCODE_LINE = re.compile(r"^[ \u3000]*(?P<address>〒[ \u3000]?[0-9０-９]{3}[-‐－―ー−][0-9０-９]{4})[ \u3000]*$")
-_ADDRESS_TAIL = re.compile(r"[ \u3000]*(?:※|[（(](?![^）)]*(?:ビル|階|F|Ｆ|内)[)）])|[Mm]ail|MAIL|〕|】|\||に(?:本店|本社|所在)|(?<=\S)[ \u3000]+(?=[^\s]*(?:株式会社|有限会社|合同会社)))")
+# What ends an address: a note, a parenthesis that is not the building's, a mail label, a company.
+_ADDRESS_TAIL = re.compile(r"[ \u3000]*(?:※|[（(](?![^）)]*(?:ビル|階|F|Ｆ|内)[)）])|[Mm]ail|MAIL|〕|】|\||に(?:本店|本社|所在)"
+                           r"|(?<=\S)[ \u3000]+(?=[^\s]*(?:株式会社|有限会社|合同会社)))")
+
+# ---------------------------------------------------------------- how much the rules read
+
 _OPENING = 6   # clauses at the start where the operator names itself
 _CLOSING = 6   # clauses at the end: signature lines
 _BLOCK = 6     # clauses after a tool's line that describe its transmission
 _PIECE = 2000  # clauses longer than this are read in pieces
 _VALUES_PER_CLAUSE = 16  # values of a normaliser whose words are looked for in one clause
-_JUNK = " \u3000\t「」『』()（）[]【】<>〈〉\"'“”‘’、,。:：|"  # around a span: not part of it
-_TRANSMISSION_SECTION = re.compile(r"外部送信|[Cc]ookie|クッキー")
-_PARTICLES_IN_SUBJECT = re.compile(r"[をがにやてた]")
+_JUNK = " \u3000\t「」『』()（）[]【】<>〈〉\"'“”‘’、,。:：|・"  # around a span: not part of it
 
-# Which clause labels each rule reads.
+# Which clause labels each rule reads (the rights rule also reads the fee and the channels).
 _GATES = {
     "data_types": {"collection", "purpose", "third_party", "cookies", "international", "retention"},
     "purposes": {"purpose", "cookies"},
@@ -473,8 +499,6 @@ _GATES = {
     "countries": {"international"},
     "retention": {"retention"},
     "rights": {"rights"},
-    "fee": {"rights"},
-    "request_channels": {"rights"},
     "security": {"security", "international"},
     "contacts": {"contact"},
 }
@@ -489,12 +513,6 @@ _LEXICONS = {name: _compile(lexicon) for name, lexicon in (
     ("security", SECURITY), ("recipient_kinds", RECIPIENT_KINDS), ("retention", RETENTION))}
 _TOOLS = [(re.compile(pattern), kind, vendor) for pattern, kind, vendor in TOOLS]
 _VENDORS = {vendor: re.compile(pattern) for vendor, pattern in COMPANIES.items()}
-# A first cell that heads a table's column, not a tool; a company named for its policy's link.
-_HEADER_CELL = re.compile(r"サービス|名称|ツール|送信先|提供者|事業者|Cookie|クッキー|名前|項目|種類|目的")
-_TOOL_SUFFIX = re.compile(r" ?(?:SDK|API|CDN|埋め込みプレーヤー|動画|Turnstile|Firestore|Pages|CloudFront)")
-_PURPOSE_OF_AD = re.compile(r"の(?:配信|効果|表示|成果)")
-_LIST_ITEM = re.compile(r"[ \u3000・●■◆*＊\-（(0-9０-９.)）]*$")
-_POLICY_LINK = re.compile(r"[ \u3000]*(?:の|による)?(?:プライバシー|ポリシー|サイト|ページ|利用規約|ヘルプ|広告設定|オプトアウト|データ)")
 
 
 # ---------------------------------------------------------------- results
@@ -634,7 +652,7 @@ def _hits(text: str, lexicon: list[tuple[str, re.Pattern]]) -> list[tuple[int, i
 
 
 def _span(text: str, holds: Callable[[str], bool]) -> tuple[int, int]:
-    """The shortest ``text[s:e]`` for which ``holds`` is true (it is of ``text``), found by
+    """The shortest ``text[s:e]`` for which ``holds`` is true (``holds(text)`` is), found by
     bisection: the first end, then the last start; all of ``text`` if that fails."""
     low, high = 0, len(text)
     while low < high:
@@ -667,6 +685,7 @@ class _Refusals:
         return after < len(self.ends) and self.starts[after] <= position
 
     def scope(self, position: int) -> tuple[int, int] | None:
+        """(start, end) of the words the first refusal after ``position`` covers."""
         after = bisect.bisect_right(self.ends, position)
         return (self.starts[after], self.ends[after]) if after < len(self.ends) else None
 

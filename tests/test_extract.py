@@ -193,6 +193,12 @@ def test_large_inputs_run_in_linear_time():
     assert all(named[e.start:e.end] == e.text for e in recipients.evidence)
 
 
+def test_companies_in_a_bulleted_list():
+    text = "委託先一覧\n・株式会社アオゾラ物流（配送業務）\n・ミドリ会計株式会社（経理業務）\n・Sample Data Inc.（データ分析）"
+    record = extract("list", text, records(text, {"委託先": ["third_party"]})).to_dict()
+    assert record["recipients"] == ["株式会社アオゾラ物流", "ミドリ会計株式会社", "Sample Data Inc."]  # not 「・株式会社」
+
+
 def test_with_the_bundled_clause_model():
     import jprivacy
 
