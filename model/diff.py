@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import render
 from .errors import UsageError
+from .fields import name_key
 from .labels import BY_NAME, LABELS, OTHER
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError, read_document
@@ -123,6 +124,7 @@ class PolicyDiff:
         items = checklist_items()
         self.coverage = [{"id": i, "name": items[i].name, "old": before.get(i), "new": after.get(i)}
                          for i in items if before.get(i) != after.get(i)]
+        self.fields = field_changes(_fields(old), _fields(new))
 
     def __repr__(self) -> str:
         n = {kind: sum(c.kind == kind for c in self.changes) for kind in KINDS}
@@ -148,7 +150,7 @@ class PolicyDiff:
                 "new": {"doc": self.new_doc, "clauses": self.new_clauses},
                 "threshold": self.threshold, "unchanged": self.unchanged,
                 "counts": {name: row for name, row in self.counts().to_dict(orient="index").items()},
-                "coverage": self.coverage, "changes": [c.to_dict() for c in self.changes]}
+                "coverage": self.coverage, "fields": self.fields, "changes": [c.to_dict() for c in self.changes]}
 
     def summary(self) -> str:
         n = {kind: sum(c.kind == kind for c in self.changes) for kind in KINDS}
@@ -159,6 +161,10 @@ class PolicyDiff:
         """A plain-text listing for the terminal, grouped by category."""
         lines = [self.summary()]
         lines += [f"coverage: {c['name']} ({c['id']}): {c['old']} → {c['new']}" for c in self.coverage]
+        lines += [f"{f['field']}: " + "; ".join(
+            part for part in (f"+ {', '.join(map(str, f['added']))}" if f["added"] else "",
+                              f"- {', '.join(map(str, f['removed']))}" if f["removed"] else "") if part)
+            for f in self.fields]
         for name, changes in self.by_category().items():
             counts = " ".join(f"{_SIGN[k]}{sum(c.kind == k for c in changes)}" for k in KINDS)
             title = f"{name} {BY_NAME[name].ja}" if name in BY_NAME else name
@@ -187,6 +193,38 @@ class PolicyDiff:
             write_json_atomic(path, self.to_dict())
         else:
             atomic_text(path, self.to_html())
+
+
+# fields whose changes a diff lists (values compared as FIELDS.md says: names by their key)
+DIFF_FIELDS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights", "fee",
+               "request_channels", "transmissions")
+
+
+def _fields(frame: pd.DataFrame) -> dict[str, list]:
+    from .extract import extract
+
+    if not len(frame):
+        return {}
+    doc = str(frame["doc"].iloc[0])
+    record = extract(doc, (getattr(frame, "texts", None) or {}).get(doc, ""), frame.to_dict("records")).to_dict()
+    record["fee"] = [] if record["fee"] is None else [record["fee"]]
+    record["transmissions"] = [t["service"] or t["recipient"] for t in record["transmissions"]]
+    return record
+
+
+def field_changes(old: dict[str, list], new: dict[str, list]) -> list[dict]:
+    """Per field of :data:`DIFF_FIELDS`, the values the new version adds and the ones it drops
+    (new data types, new recipients or countries, a retention period or fee changed...)."""
+    changes = []
+    for field in DIFF_FIELDS:
+        before, after = old.get(field, []), new.get(field, [])
+        keys_before = {name_key(str(v)): v for v in before}
+        keys_after = {name_key(str(v)): v for v in after}
+        added = [v for k, v in keys_after.items() if k not in keys_before]
+        removed = [v for k, v in keys_before.items() if k not in keys_after]
+        if added or removed:
+            changes.append({"field": field, "added": added, "removed": removed})
+    return changes
 
 
 def diff(old: pd.DataFrame, new: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> PolicyDiff:

@@ -156,6 +156,8 @@ class PolicyReport:
         self.model = model
         self.findings = check(self.clauses, checklist)
         self._rows = {int(r.clause): r for r in self.clauses.itertuples()}
+        self.fields = _extract(doc, text, self.clauses)
+        self.field_checks = field_checks(self.fields, self.clauses)
 
     def __repr__(self) -> str:
         return f"PolicyReport({self.doc!r}: {len(self.present)} present, missing {self.missing})"
@@ -184,10 +186,13 @@ class PolicyReport:
         return {name: int(counts[name]) for name in LABELS}
 
     def to_dict(self) -> dict:
-        """JSON-ready: clause and label counts, and every item with its status and evidence."""
+        """JSON-ready: clause and label counts, every item with its status and evidence, the
+        policy's fields (what it states, with evidence) and the checks made on them."""
         return {"doc": self.doc, "model": self.model, "clauses": int(len(self.clauses)),
                 "labels": self.label_totals(),
                 "missing": self.missing,
+                "fields": self.fields.to_dict(),
+                "field_checks": self.field_checks,
                 "items": [{"id": f.item.id, "name": f.item.name, "basis": f.item.basis, "status": f.status,
                            "evidence": [self.clause(n) for n in f.evidence]} for f in self.findings]}
 
@@ -211,6 +216,51 @@ class PolicyReport:
 
     def _repr_html_(self) -> str:
         return self.body_html()
+
+
+def _extract(doc: str, text: str | None, clauses: pd.DataFrame):
+    from .extract import extract
+
+    return extract(doc, text or "", clauses.to_dict("records"))
+
+
+def field_checks(fields, clauses: pd.DataFrame) -> list[dict]:
+    """What the law asks a policy to state, checked on its fields: ``{id, name, basis, status,
+    detail}`` with status present / missing / not_stated.
+
+    - the operator's name, address and representative (個人情報保護法第32条第1項第1号);
+    - the countries, where data goes abroad (第28条第2項): needed when a clause is labeled
+      ``international``;
+    - the fee and the channels of requests (第32条第1項第3号, 第33条): needed when a clause is
+      labeled ``rights``;
+    - for each external transmission, the information sent, the recipient and the purpose
+      (電気通信事業法第27条の12): an entry missing one of the three is named.
+    """
+    record = fields.to_dict()
+    labels = {name for names in clauses.get("labels", []) for name in (names or [])}
+    checks = []
+
+    def add(id_: str, name: str, basis: str, needed: bool, missing: list[str], detail: str) -> None:
+        status = PRESENT if not missing else MISSING if needed else NOT_STATED
+        checks.append({"id": id_, "name": name, "basis": basis, "status": status,
+                       "detail": detail if not missing else f"not stated: {', '.join(missing)}"})
+
+    operator = record["operator"]
+    add("operator_identity", "事業者の氏名・名称、住所、代表者", "個人情報保護法第32条第1項第1号", True,
+        [part for part in ("name", "address", "representative") if not operator[part]],
+        " / ".join(v for v in operator.values() if v))
+    add("foreign_countries", "外国にある第三者の国名", "個人情報保護法第28条第2項", "international" in labels,
+        [] if record["countries"] else ["the countries"], ", ".join(record["countries"]))
+    add("request_fee_and_channels", "開示等の請求の手数料・方法", "個人情報保護法第32条第1項第3号・第33条",
+        "rights" in labels, [p for p, v in (("the fee", record["fee"] is not None),
+                                           ("the channels", record["request_channels"])) if not v],
+        f"fee {record['fee']} yen; {', '.join(record['request_channels'])}")
+    entries = record["transmissions"]
+    gaps = [f"{e['service'] or e['recipient']} ({', '.join(p for p, v in (('the information sent', e['data_types']), ('the recipient', e['recipient']), ('the purpose', e['purposes'])) if not v)})"
+            for e in entries if not (e["data_types"] and e["recipient"] and e["purposes"])]
+    add("transmission_entries", "外部送信: 送信される情報・送信先・利用目的", "電気通信事業法第27条の12",
+        bool(entries), gaps, f"{len(entries)} entries, each with the information sent, the recipient and the purpose")
+    return checks
 
 
 def coverage(frame: pd.DataFrame, model: str | None = None,

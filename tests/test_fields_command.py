@@ -138,3 +138,37 @@ def test_evaluate_fields_scores_the_dev_gold(run_main, tmp_path):
     scores = json.loads((tmp_path / "s.json").read_text())
     assert scores["policies"] == 12 and 0 < scores["fields"]["data_types"]["f1"] <= 1
     assert set(scores["accuracy"]) == {"operator.name", "operator.address", "operator.representative", "fee"}
+
+
+def test_the_report_lists_what_the_policy_states_and_checks_it(run_main, tmp_path):
+    policy = tmp_path / "p.txt"
+    policy.write_text(POLICY, encoding="utf-8")
+    assert run_main("report", policy, "-o", tmp_path / "r.json").returncode == 0
+    report = json.loads((tmp_path / "r.json").read_text())["policies"][0]
+    assert report["fields"]["countries"] == ["US"] and report["fields"]["fee"] == 1000
+    checks = {c["id"]: c for c in report["field_checks"]}
+    assert checks["operator_identity"]["status"] == "missing" and "representative" in checks["operator_identity"]["detail"]
+    assert checks["foreign_countries"]["status"] == "present"
+    assert checks["request_fee_and_channels"]["status"] == "present"
+    # a transmission entry without a purpose is flagged by its name
+    assert checks["transmission_entries"]["status"] == "missing"
+    assert "Google Analytics (the purpose)" in checks["transmission_entries"]["detail"]
+    assert run_main("report", policy, "-o", tmp_path / "r.html").returncode == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'class="jp-fields"' in page and 'data-check="transmission_entries"' in page and "Google Analytics" in page
+
+
+def test_the_diff_lists_the_fields_that_changed(run_main, tmp_path):
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text(POLICY, encoding="utf-8")
+    new.write_text(POLICY.replace("氏名、メールアドレス", "氏名、メールアドレス、位置情報").replace("米国", "米国及びシンガポール")
+                   .replace("1,000円", "500円").replace("5年間", "3年間"), encoding="utf-8")
+    assert run_main("diff", old, new, "-o", tmp_path / "d.json").returncode == 0
+    changes = {c["field"]: c for c in json.loads((tmp_path / "d.json").read_text())["fields"]}
+    assert changes["data_types"]["added"] == ["location"] and changes["countries"]["added"] == ["SG"]
+    assert changes["fee"] == {"field": "fee", "added": [500], "removed": [1000]}
+    assert changes["retention"]["added"] == ["P3Y"] and changes["retention"]["removed"] == ["P5Y"]
+    text = run_main("diff", old, new).stdout.decode()
+    assert "countries: + SG" in text
+    assert run_main("diff", old, old, "-o", tmp_path / "same.json").returncode == 0
+    assert json.loads((tmp_path / "same.json").read_text())["fields"] == []

@@ -185,9 +185,21 @@ def report_html(report, anchor: str = "c0", max_evidence: int = 4) -> HTML:
     counts = report.label_totals()
     bars = [(c.name, counts[c.name], c.color, f"{c.ja}: {counts[c.name]} clauses") for c in CATEGORIES]
     text = highlight_html(report.clauses, {report.doc: report.text} if report.text else None)
+    record = report.fields.to_dict()
+    inventory = [(name, ", ".join(map(str, record[name])) or "—") for name in
+                 ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
+                  "request_channels", "security")]
+    inventory = [("operator", " / ".join(v for v in record["operator"].values() if v) or "—"),
+                 ("fee", "—" if record["fee"] is None else f"{record['fee']} 円"), *inventory]
+    evidence: dict[str, list] = {}
+    for e in record["evidence"]:
+        evidence.setdefault(e["field"].split(".")[0], []).append(e)
+    inventory = [(name, value, [{"clause": e["clause"], "text": e["text"]} for e in evidence.get(name, [])[:max_evidence]])
+                 for name, value in inventory]
     return fill("report.html", doc=report.doc, clauses=len(report.clauses), present=len(report.present),
                 items=len(report.findings), missing=", ".join(missing) or "none", rows=rows, anchor=anchor,
-                bars=svg_bars(bars), text=text)
+                bars=svg_bars(bars), text=text, inventory=inventory, transmissions=record["transmissions"],
+                checks=report.field_checks)
 
 
 def summary_html(summary: pd.DataFrame, items: Mapping, rates: Mapping[str, float],
@@ -246,4 +258,4 @@ def diff_html(diff, kinds: Sequence[str], other: str) -> HTML:
                        "ja": f" {category.ja}" if category else "",
                        "kinds": [(kind, [_change(c, other) for c in changes if c.kind == kind]) for kind in kinds
                                  if any(c.kind == kind for c in changes)]})
-    return fill("diff.html", summary=diff.summary(), coverage=diff.coverage, groups=groups)
+    return fill("diff.html", summary=diff.summary(), coverage=diff.coverage, groups=groups, diff=diff)
