@@ -13,6 +13,7 @@ Parquet output.  The model folder must be readable at the same path on every nod
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import PurePosixPath
 from typing import Sequence
@@ -25,7 +26,19 @@ from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_
 from .tagger import DEFAULT_BATCH_SIZE, load
 
 log = logging.getLogger("jprivacy.distributed")
+_LISTS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
+          "request_channels", "security")
+FIELD_SCHEMA = pa.schema([("doc", pa.string()), ("operator", pa.string()), ("contacts", pa.string()),
+                          *[(name, pa.list_(pa.string())) for name in _LISTS], ("fee", pa.int64()),
+                          ("transmissions", pa.string()),
+                          ("evidence", pa.string())])  # a policy's fields as jprivacy fields writes them
 JSON_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz")
+
+
+def _field_row(record: dict) -> dict:
+    """A ``jprivacy fields`` record as a row of :data:`FIELD_SCHEMA`: nested values as JSON text."""
+    nested = ("operator", "contacts", "transmissions", "evidence")
+    return {k: json.dumps(v, ensure_ascii=False) if k in nested else v for k, v in record.items()}
 
 
 class ClauseTagger:
@@ -37,17 +50,24 @@ class ClauseTagger:
     skipped; the rest of the batch goes on.
     """
 
-    def __init__(self, model: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE):
+    def __init__(self, model: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, fields: bool = False):
         self.tagger = load(model, batch_size=batch_size)
+        self.fields = fields
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
-        records = []
-        for item in self.tagger.iter_records(self._documents(batch)):  # the local path, batching included
+        if self.fields:  # one row per document: what it states, nested values as JSON text
+            rows = [_field_row(item.to_dict()) for item in self._skipping(self.tagger.iter_fields(self._documents(batch)))]
+            return pa.Table.from_pylist(rows, schema=FIELD_SCHEMA)
+        records = list(self._skipping(self.tagger.iter_records(self._documents(batch))))  # the local path, batching included
+        return pa.Table.from_pylist(records, schema=record_schema(self.tagger.labels))
+
+    @staticmethod
+    def _skipping(items):
+        for item in items:
             if isinstance(item, ReadError):
                 log.error("jprivacy: skipped %s", item)
             else:
-                records.append(item)
-        return pa.Table.from_pylist(records, schema=record_schema(self.tagger.labels))
+                yield item
 
     @staticmethod
     def _documents(batch: dict[str, np.ndarray]) -> list[Document | ReadError]:
@@ -73,8 +93,11 @@ class ClauseTagger:
 
 
 def tag_dataset(documents, model: str | None = None, *, actors: int | None = None, cpus_per_actor: float = 1,
-                gpus_per_actor: float = 0, documents_per_batch: int = 32, clauses_per_call: int = DEFAULT_BATCH_SIZE):
-    """Tag a Ray Dataset of documents → a Dataset of clause records (lazy; write or consume it).
+                gpus_per_actor: float = 0, documents_per_batch: int = 32, clauses_per_call: int = DEFAULT_BATCH_SIZE,
+                fields: bool = False):
+    """Tag a Ray Dataset of documents → a Dataset of clause records (lazy; write or consume it),
+    or with ``fields=True`` one row per document of what it states (``jprivacy fields``'s
+    records; operator, contacts, transmissions and evidence as JSON text).
 
     ``documents`` has ``doc`` + ``text`` columns, or ``path`` + ``bytes`` columns (see
     :func:`read_documents`).  ``model`` is a model folder readable on every node (None: the
@@ -96,7 +119,7 @@ def tag_dataset(documents, model: str | None = None, *, actors: int | None = Non
                          f"the cluster and leave none for reading and writing; use fewer actors or CPUs per actor")
     return documents.map_batches(
         ClauseTagger, fn_constructor_kwargs={"model": None if model is None else str(model),
-                                             "batch_size": clauses_per_call},
+                                             "batch_size": clauses_per_call, "fields": fields},
         batch_size=documents_per_batch, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors),
         num_cpus=cpus_per_actor, num_gpus=gpus_per_actor)
 

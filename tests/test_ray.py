@@ -53,6 +53,18 @@ def test_tag_dataset_matches_the_local_tagger_and_skips_bad_rows(local_ray, poli
         assert got["scores"] == pytest.approx(want["scores"], abs=1e-4)
 
 
+def test_tag_dataset_can_give_each_documents_fields(local_ray, policies):
+    import jprivacy
+
+    rows = [{"doc": str(p), "text": read_document(p).text} for p in policies]
+    got = {r["doc"]: r for r in tag_dataset(ray.data.from_items(rows), actors=1, fields=True).take_all()}
+    assert set(got) == {str(p) for p in policies}
+    for path in policies:
+        want = jprivacy.load().fields_file(path).to_dict()
+        assert list(got[str(path)]["data_types"]) == want["data_types"] and got[str(path)]["fee"] == want["fee"]
+        assert json.loads(got[str(path)]["evidence"]) == want["evidence"]
+
+
 @pytest.mark.slow
 def test_example_reads_a_folder_and_writes_parquet_atomically(local_ray, policies, tmp_path):
     folder = tmp_path / "crawl"
