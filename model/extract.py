@@ -571,6 +571,12 @@ class PolicyFields:
             "evidence": [{k: v for k, v in e._asdict().items() if k != "entry" or v is not None} for e in self.evidence],
         }
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: each value with the words that state it, highlighted."""
+        from .render import fields_html
+
+        return str(fields_html(self))
+
     def value_sets(self) -> dict[str, set]:
         """``{field: set of values}`` in the form ``jprivacy.data.fields.policy_values`` gives the
         gold: names by :func:`name_key`, transmissions by service (or recipient) name."""

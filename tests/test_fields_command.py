@@ -172,3 +172,12 @@ def test_the_diff_lists_the_fields_that_changed(run_main, tmp_path):
     assert "countries: + SG" in text
     assert run_main("diff", old, old, "-o", tmp_path / "same.json").returncode == 0
     assert json.loads((tmp_path / "same.json").read_text())["fields"] == []
+
+
+def test_fields_show_their_evidence_in_jupyter(tagger):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(tagger.fields(POLICY)._repr_html_(), "html.parser")
+    rows = {tr["data-field"]: tr for tr in soup.select("tr[data-field]")}
+    assert "countries" in rows and "米国" in rows["countries"].mark.get_text()
+    assert all(tr.select("mark") for tr in rows.values())  # every value with the words that state it

@@ -9,7 +9,7 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-FAST = ["01_corpus.ipynb", "03_tag_a_policy.ipynb"]
+FAST = ["01_corpus.ipynb", "03_tag_a_policy.ipynb", "04_fields.ipynb"]
 SLOW = ["02_train_and_evaluate.ipynb"]  # trains a linear model and a tiny transformer
 
 

@@ -259,3 +259,15 @@ def diff_html(diff, kinds: Sequence[str], other: str) -> HTML:
                        "kinds": [(kind, [_change(c, other) for c in changes if c.kind == kind]) for kind in kinds
                                  if any(c.kind == kind for c in changes)]})
     return fill("diff.html", summary=diff.summary(), coverage=diff.coverage, groups=groups, diff=diff)
+
+
+def fields_html(fields, max_evidence: int = 3) -> HTML:
+    """A :class:`jprivacy.extract.PolicyFields` as a table: each field's values, each with the
+    words of the policy that state it (highlighted) and their clause."""
+    rows: dict[tuple, dict] = {}
+    for e in fields.evidence:
+        row = rows.setdefault((e.field, str(e.value), e.entry), {"field": e.field + (f" #{e.entry}" if e.entry else ""),
+                                                               "value": e.value, "evidence": []})
+        if len(row["evidence"]) < max_evidence:
+            row["evidence"].append({"clause": e.clause, "text": e.text})
+    return fill("fields.html", doc=fields.doc, rows=list(rows.values()))
