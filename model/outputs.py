@@ -378,7 +378,7 @@ class RecordWriter:
                 before = json.loads(self.producer_file.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 before = None
-            if not isinstance(before, dict) or before.get("card_sha256") != producer.get("card_sha256"):
+            if not isinstance(before, dict) or any(before.get(k) != producer.get(k) for k in ("card_sha256", "records")):
                 was = before.get("model") if isinstance(before, dict) else "another run"
                 raise UsageError(f"{self.path}: begun with model {was}, not {producer.get('model')}; resume with "
                                  "the same --model, or run without --resume to start again")

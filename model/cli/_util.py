@@ -43,6 +43,8 @@ MODEL = _flags((("--model",), {"help": "model folder or Hub name (default: the b
 BATCH_SIZE = _flags((("--batch-size",), {"type": int, "default": DEFAULT_BATCH_SIZE,
                                          "help": "clauses classified at a time; a transformer model sorts "
                                                  f"them by length to pad less (default: {DEFAULT_BATCH_SIZE})"}))
+RESUME = _flags((("--resume",), {"action": "store_true", "help": "keep the documents an earlier run already "
+                                                                "wrote to -o"}))
 RECORDS = _flags((("-o", "--output"), {"help": "records file: .jsonl (default: stdout), .csv or .parquet"}))
 ERRORS = _flags((("--errors",), {"help": "also write the inputs that failed (files, or lines of -i) as "
                                          "JSON to this file"}))
@@ -88,6 +90,21 @@ def check_distinct(outputs: dict[str, str | None], inputs: Iterable[str] = ()) -
         if path not in (None, "-") and os.path.realpath(path) in seen:
             raise UsageError(f"{path}: is an input and the {seen[os.path.realpath(path)]} output; writing it "
                              "would overwrite the input")
+
+
+def check_records_run(args) -> None:
+    """Refuse, before any work, what a run writing records (``tag``, ``fields``) cannot do: a bad
+    batch size, an output or errors file that is a folder, names an input or the other, has an
+    unknown extension, or ``--resume`` without ``-o``."""
+    from jprivacy.outputs import output_format
+
+    check_batch_size(args.batch_size)
+    check_file(args.output, "-o")
+    check_file(args.errors, "--errors")
+    check_distinct({"-o": args.output, "--errors": args.errors}, args.paths)
+    output_format(args.output)
+    if args.resume and args.output in (None, "-"):
+        raise UsageError("--resume needs -o OUT: a file an earlier run wrote")
 
 
 def check_output_folder(path: str | Path, flag: str = "--output") -> None:
