@@ -1,12 +1,13 @@
-"""Clauses per second and peak memory of ``jprivacy tag``, end to end from policy files.
+"""Clauses per second and peak memory of ``jprivacy tag`` (and ``jprivacy fields``), end to end from policy files.
 
-    python benchmarks/end_to_end.py [--eval ../shared/eval] [--copies 10] [--model M ...]
+    python benchmarks/end_to_end.py [--eval ../shared/eval] [--copies 10] [--model M ...] [--fields M ...]
 
 The policy texts of ``EVAL/dev`` and ``EVAL/test`` (40 files; their labels are never read) are
 copied ``--copies`` times into a scratch folder, and ``jprivacy tag FOLDER -o OUT.jsonl`` runs on
 it in a child process for each model (default: the bundled one).  The wall time includes the
 process start and loading the model; peak memory is the child's own maximum resident set size
-(``os.wait4``).  Printed as a markdown table.  Not run in CI.
+(``os.wait4``).  ``--fields M`` also runs ``jprivacy fields`` with model M on the same folder;
+its clauses/s counts the clauses ``tag`` found there.  Printed as a markdown table.  Not run in CI.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ def copy_policies(eval_dir: Path, copies: int, target: Path) -> int:
     return len(sources) * copies
 
 
-def tag(folder: Path, output: Path, model: str | None) -> tuple[float, float, int]:
-    """Run ``jprivacy tag`` in a child: (wall seconds, peak RSS in MB, exit status)."""
-    command = [sys.executable, "-m", "jprivacy.cli", "tag", str(folder), "-o", str(output)]
+def tag(folder: Path, output: Path, model: str | None, command_name: str = "tag") -> tuple[float, float, int]:
+    """Run ``jprivacy tag`` (or ``fields``) in a child: (wall seconds, peak RSS in MB, exit status)."""
+    command = [sys.executable, "-m", "jprivacy.cli", command_name, str(folder), "-o", str(output)]
     if model:
         command += ["--model", model]
     started = time.perf_counter()
@@ -53,6 +54,8 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--model", action="append", help="model folder (repeatable; default: the bundled model)")
+    parser.add_argument("--fields", action="append", default=[], metavar="M",
+                        help="also time `jprivacy fields` with model M (repeatable; 'bundled' for the default)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = []
@@ -67,6 +70,12 @@ def main() -> None:
             rows.append((model or "bundled", files, clauses, seconds, peak, code))
             print(f"{rows[-1][0]}: {clauses} clauses in {seconds:.1f}s, peak {peak:.0f} MB, exit {code}",
                   file=sys.stderr)
+        counted = rows[-1][2]
+        for model in args.fields:
+            seconds, peak, code = tag(folder, Path(tmp) / "fields.jsonl", None if model == "bundled" else model,
+                                      "fields")
+            rows.append((f"fields: {model}", files, counted, seconds, peak, code))
+            print(f"{rows[-1][0]}: {seconds:.1f}s, peak {peak:.0f} MB, exit {code}", file=sys.stderr)
     print(f"\n{os.cpu_count()} CPUs\n\n| model | files | clauses | seconds | clauses/s | peak RSS (MB) |\n"
           "|---|---:|---:|---:|---:|---:|")
     for model, files, clauses, seconds, peak, code in rows:
