@@ -13,7 +13,6 @@ Parquet output.  The model folder must be readable at the same path on every nod
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import PurePosixPath
 from typing import Sequence
@@ -21,24 +20,14 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
+from .field_frames import FIELD_SCHEMA, field_row
 from .outputs import record_schema
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .tagger import DEFAULT_BATCH_SIZE, load
 
 log = logging.getLogger("jprivacy.distributed")
-_LISTS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
-          "request_channels", "security")
-FIELD_SCHEMA = pa.schema([("doc", pa.string()), ("operator", pa.string()), ("contacts", pa.string()),
-                          *[(name, pa.list_(pa.string())) for name in _LISTS], ("fee", pa.int64()),
-                          ("transmissions", pa.string()),
-                          ("evidence", pa.string())])  # a policy's fields as jprivacy fields writes them
+
 JSON_SUFFIXES = (".jsonl", ".json", ".jsonl.gz", ".json.gz")
-
-
-def _field_row(record: dict) -> dict:
-    """A ``jprivacy fields`` record as a row of :data:`FIELD_SCHEMA`: nested values as JSON text."""
-    nested = ("operator", "contacts", "transmissions", "evidence")
-    return {k: json.dumps(v, ensure_ascii=False) if k in nested else v for k, v in record.items()}
 
 
 class ClauseTagger:
@@ -56,7 +45,7 @@ class ClauseTagger:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
         if self.fields:  # one row per document: what it states, nested values as JSON text
-            rows = [_field_row(item.to_dict()) for item in self._skipping(self.tagger.iter_fields(self._documents(batch)))]
+            rows = [field_row(item.to_dict()) for item in self._skipping(self.tagger.iter_fields(self._documents(batch)))]
             return pa.Table.from_pylist(rows, schema=FIELD_SCHEMA)
         records = list(self._skipping(self.tagger.iter_records(self._documents(batch))))  # the local path, batching included
         return pa.Table.from_pylist(records, schema=record_schema(self.tagger.labels))

@@ -261,6 +261,9 @@ _FREE = re.compile(r"無料|無償|手数料[^。]{0,15}(?:いただき|頂き|�
                    r"|請求(?:いた)?し|発生し|必要あり)ません|手数料[^。]{0,6}不要")
 
 
+_MAX_YEN = 2 ** 63  # what a 64-bit integer column (Parquet, Arrow) holds
+
+
 def fee_yen(text: str) -> int | None:
     """The request fee in yen: 「1,000円（税込）」→ 1000, 「金千円」→ 1000, 「無料」→ 0; None
     for 「実費」 or a fee without an amount.  Postage (郵送料, 切手) counts only when no other
@@ -269,7 +272,7 @@ def fee_yen(text: str) -> int | None:
     postage = None
     for match in _YEN.finditer(text):
         amount = _number(match.group(1) or match.group(2))
-        if amount is None:
+        if amount is None or amount >= _MAX_YEN:  # no fee is that large: a typo or not a fee
             continue
         before = re.split(r"[、。\n]", text[max(0, match.start() - 12): match.start()])[-1]
         if _POSTAGE_BEFORE.search(before) or _POSTAGE_AFTER.match(text, match.end()):

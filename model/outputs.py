@@ -243,8 +243,9 @@ def _fit(rows: list[dict], schema: pa.Schema) -> list[dict]:
              else v for k, v in row.items()} for row in rows]
 
 
-def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int) -> None:
-    schema = _parquet_schema((_parquet_row(r) for r in records()), batch)
+def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int,
+                   schema: pa.Schema | None = None) -> None:
+    schema = schema or _parquet_schema((_parquet_row(r) for r in records()), batch)
     with pq.ParquetWriter(path, schema) as writer:
         rows: list[dict] = []
         for record in records():
@@ -299,7 +300,7 @@ class RecordWriter:
     """
 
     def __init__(self, path: str | Path | None, resume: bool = False, fieldnames: list[str] | None = None,
-                 parquet_batch: int = 4096, producer: dict | None = None):
+                 parquet_batch: int = 4096, producer: dict | None = None, parquet_schema: pa.Schema | None = None):
         """``producer`` identifies what makes the records (say, the model): it is kept beside
         the output (``.OUT.producer.json``), and resuming an output another producer began is
         refused, so one output never mixes two models' records."""
@@ -307,6 +308,7 @@ class RecordWriter:
         self.format = output_format(path)
         self.fieldnames = fieldnames
         self.parquet_batch = parquet_batch
+        self.parquet_schema = parquet_schema  # a fixed schema (a record kind's), else inferred from the records
         self.done_docs: set[str] = set()
         self.count = 0
         self._own_stdout = False
@@ -379,9 +381,14 @@ class RecordWriter:
             except (OSError, ValueError):
                 before = None
             if not isinstance(before, dict) or any(before.get(k) != producer.get(k) for k in ("card_sha256", "records")):
-                was = before.get("model") if isinstance(before, dict) else "another run"
-                raise UsageError(f"{self.path}: begun with model {was}, not {producer.get('model')}; resume with "
-                                 "the same --model, or run without --resume to start again")
+                was = before if isinstance(before, dict) else {}
+                if was.get("records") != producer.get("records"):
+                    raise UsageError(f"{self.path}: holds {was.get('records') or 'clause'} records, not "
+                                     f"{producer.get('records') or 'clause'} records; run without --resume to "
+                                     "start again, or choose another -o")
+                raise UsageError(f"{self.path}: begun with model {was.get('model', 'of another run')}, not "
+                                 f"{producer.get('model')}; resume with the same --model, or run without --resume "
+                                 "to start again")
 
     @property
     def partial(self) -> Path:
@@ -432,10 +439,10 @@ class RecordWriter:
             elif self.format == "json":
                 _write_json(records, tmp)
             else:
-                _write_parquet(records, tmp, self.parquet_batch)
+                _write_parquet(records, tmp, self.parquet_batch, self.parquet_schema)
         except BaseException as err:
             tmp.unlink(missing_ok=True)
-            if isinstance(err, (pa.ArrowException, TypeError, ValueError)):
+            if isinstance(err, (pa.ArrowException, TypeError, ValueError, OverflowError)):
                 raise UsageError(f"{self.path}: cannot write the records as {self.format} ({err}); "
                                  f"they are in {self.partial} as JSON Lines") from None
             raise

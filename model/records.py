@@ -35,3 +35,15 @@ def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
     counts = pd.crosstab(pairs["doc"], pairs["labels"]) if len(pairs) else pd.DataFrame()
     labels = [*LABELS, *sorted(set(pairs["labels"]) - set(LABELS))]
     return counts.reindex(index=docs, columns=labels, fill_value=0).rename_axis(columns=None)
+
+
+def records_text(records: pd.DataFrame) -> str:
+    """A document's text rebuilt from its clause records (``start``, ``end``, ``text``) where the
+    text itself is not at hand (records read back from a file): the clauses at their offsets,
+    spaces between, so that every record's offsets still index its words."""
+    if not len(records) or not {"start", "end", "text"} <= set(records.columns):
+        return ""
+    chars = [" "] * int(max(records["end"]))
+    for start, text in zip(records["start"], records["text"]):
+        chars[int(start):int(start) + len(text)] = text
+    return "".join(chars)

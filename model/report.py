@@ -38,7 +38,7 @@ from .errors import UsageError
 from .labels import LABELS
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError
-from .records import label_counts, text_or_empty
+from .records import label_counts, records_text, text_or_empty
 from .render import MISSING_BACKGROUND, STATUS_COLOR, STATUS_MARK, page, svg_bars
 
 __all__ = ["coverage", "PolicyReport", "CHECKLIST", "ITEMS", "COUNTRIES", "Item", "Finding", "check",
@@ -221,7 +221,7 @@ class PolicyReport:
 def _extract(doc: str, text: str | None, clauses: pd.DataFrame):
     from .extract import extract
 
-    return extract(doc, text or "", clauses.to_dict("records"))
+    return extract(doc, text or records_text(clauses), clauses.to_dict("records"))
 
 
 def field_checks(fields, clauses: pd.DataFrame) -> list[dict]:
@@ -237,7 +237,7 @@ def field_checks(fields, clauses: pd.DataFrame) -> list[dict]:
       (電気通信事業法第27条の12): an entry missing one of the three is named.
     """
     record = fields.to_dict()
-    labels = {name for names in clauses.get("labels", []) for name in (names or [])}
+    labels = {name for names in clauses.get("labels", []) for name in (list(names) if names is not None else [])}
     checks = []
 
     def add(id_: str, name: str, basis: str, needed: bool, missing: list[str], detail: str) -> None:
@@ -256,6 +256,10 @@ def field_checks(fields, clauses: pd.DataFrame) -> list[dict]:
                                            ("the channels", record["request_channels"])) if not v],
         f"fee {record['fee']} yen; {', '.join(record['request_channels'])}")
     entries = record["transmissions"]
+    if not entries:  # no tool named: expected only where the policy speaks of cookies or tags
+        add("transmission_entries", "外部送信: 送信される情報・送信先・利用目的", "電気通信事業法第27条の12",
+            "cookies" in labels, ["the tools and their recipients"], "")
+        return checks
     gaps = [f"{e['service'] or e['recipient']} ({', '.join(p for p, v in (('the information sent', e['data_types']), ('the recipient', e['recipient']), ('the purpose', e['purposes'])) if not v)})"
             for e in entries if not (e["data_types"] and e["recipient"] and e["purposes"])]
     add("transmission_entries", "外部送信: 送信される情報・送信先・利用目的", "電気通信事業法第27条の12",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import deque
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -13,7 +14,7 @@ import pandas as pd
 
 from .backends.loading import load_backend
 from .frame import ClauseFrame
-from .records import RECORD_FIELDS
+from .records import RECORD_FIELDS, records_text
 from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context
@@ -159,11 +160,11 @@ class Tagger:
         from .extract import extract
 
         frame = policy if isinstance(policy, pd.DataFrame) else self.tag(policy)
-        texts = getattr(frame, "texts", None) or {}
-        if len(texts) > 1 or frame["doc"].nunique() > 1:
+        if frame["doc"].nunique() > 1:
             raise ValueError("fields() reads one policy; use iter_fields() or fields_frame() for several")
-        doc = next(iter(texts), None) or (str(frame["doc"].iloc[0]) if len(frame) else "<text>")
-        return extract(doc, texts.get(doc, ""), frame.to_dict("records"))
+        texts = getattr(frame, "texts", None) or {}
+        doc = str(frame["doc"].iloc[0]) if len(frame) else next(iter(texts), "<text>")
+        return extract(doc, texts.get(doc) or records_text(frame), frame.to_dict("records"))
 
     def fields_file(self, path: str | Path):
         """:meth:`fields` of one policy file."""
@@ -171,30 +172,43 @@ class Tagger:
 
     def iter_fields(self, inputs: Iterable[Document | ReadError | str | Path]):
         """The fields of each input (paths, folders, ``-``, Documents), in order, one document at
-        a time: a :class:`~jprivacy.extract.PolicyFields`, or a ReadError in a failed input's place."""
+        a time: a :class:`~jprivacy.extract.PolicyFields` (empty values for a document without
+        clauses), or a ReadError in a failed input's place.  Clauses are still classified in
+        batches across documents."""
         from .extract import extract
 
-        texts: dict[str, str] = {}
+        queued: deque[Document] = deque()  # documents read, in order, whose fields are not out yet
 
         def remember(documents):
             for document in documents:
                 if isinstance(document, Document):
-                    texts[document.doc] = document.text
+                    queued.append(document)
                 yield document
 
         current: list[dict] = []
+        document: Document | None = None
+
         for item in self.iter_records(remember(_documents(inputs))):
-            if current and (isinstance(item, ReadError) or item["doc"] != current[0]["doc"]):
-                doc = current[0]["doc"]
-                yield extract(doc, texts.pop(doc, ""), current)
-                current = []
-            if isinstance(item, ReadError):
-                yield item
-            else:
-                current.append(item)
+            if isinstance(item, ReadError) or item["clause"] == 0:  # a document's first clause starts it
+                if current:
+                    yield extract(document.doc, document.text, current)
+                    current = []
+                if isinstance(item, ReadError):
+                    while queued:  # documents before the error that had no clauses
+                        empty = queued.popleft()
+                        yield extract(empty.doc, empty.text, [])
+                    yield item
+                    continue
+                while queued[0].doc != item["doc"]:  # documents before this one that had no clauses
+                    empty = queued.popleft()
+                    yield extract(empty.doc, empty.text, [])
+                document = queued.popleft()
+            current.append(item)
         if current:
-            doc = current[0]["doc"]
-            yield extract(doc, texts.pop(doc, ""), current)
+            yield extract(document.doc, document.text, current)
+        while queued:
+            empty = queued.popleft()
+            yield extract(empty.doc, empty.text, [])
 
     def fields_frame(self, paths: Iterable[str | Path]) -> tuple[pd.DataFrame, list[ReadError]]:
         """(one row per policy with list-valued columns, the inputs that failed); the evidence of

@@ -181,3 +181,51 @@ def test_fields_show_their_evidence_in_jupyter(tagger):
     rows = {tr["data-field"]: tr for tr in soup.select("tr[data-field]")}
     assert "countries" in rows and "米国" in rows["countries"].mark.get_text()
     assert all(tr.select("mark") for tr in rows.values())  # every value with the words that state it
+
+
+def test_documents_named_alike_and_documents_without_clauses_each_get_their_record(tagger):
+    from jprivacy import Document
+
+    out = list(tagger.iter_fields([Document("<text>", POLICY), Document("<text>", "当社は位置情報を取得します。"),
+                                   Document("front.md", "---\ntitle: x\n---\n", markdown=True)]))
+    assert [f.doc for f in out] == ["<text>", "<text>", "front.md"]
+    assert "location" not in out[0].to_dict()["data_types"] and out[1].to_dict()["data_types"] == ["location"]
+    assert out[2].to_dict()["data_types"] == [] and out[2].to_dict()["operator"]["name"] is None
+
+
+def test_odd_fields_records_keep_one_parquet_schema_and_reports_work_on_read_back_records(run_main, tmp_path):
+    import pyarrow.parquet as pq
+
+    from jprivacy.outputs import read_records
+    from jprivacy.report import coverage
+
+    big = tmp_path / "big.txt"
+    big.write_text("第1条（開示等の請求）\n開示の手数料は99,999,999,999,999,999,999円です。\n", encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_text(POLICY, encoding="utf-8")
+    for path in (big, plain):
+        assert run_main("fields", path, "-o", tmp_path / f"{path.stem}.parquet").returncode == 0
+    both = pq.read_table([tmp_path / "big.parquet", tmp_path / "plain.parquet"])  # one schema for every run
+    assert both.num_rows == 2 and both.column("fee").to_pylist() == [None, 1000]
+    # a frame read back from a tag output (no document text) still gives the policy's fields
+    assert run_main("tag", plain, "-o", tmp_path / "t.parquet").returncode == 0
+    report = coverage(pd.read_parquet(tmp_path / "t.parquet"))[0]
+    checks = {c["id"]: c["status"] for c in report.field_checks}
+    assert report.fields.to_dict()["countries"] == ["US"] and checks["foreign_countries"] == "present"
+    report = coverage(pd.DataFrame(read_records(tmp_path / "t.parquet")))[0]
+    assert report.fields.to_dict()["fee"] == 1000
+    # a fields output is not resumed as a tag output
+    one = run_main("tag", plain, "-o", tmp_path / "big.parquet", "--resume")
+    assert one.returncode == 2 and "holds fields records, not clause records" in one.stderr.decode()
+
+
+def test_a_policy_without_tools_has_no_transmission_gap_and_frames_of_nothing_keep_their_columns(tagger):
+    from jprivacy.field_frames import TABLE_COLUMNS, fields_table
+    from jprivacy.report import coverage
+
+    report = coverage(tagger.tag("当社は、氏名を取得します。\nお問い合わせ窓口：info@example.jp"))[0]
+    assert {c["id"]: c["status"] for c in report.field_checks}["transmission_entries"] == "not_stated"
+    assert list(fields_table([]).columns) == TABLE_COLUMNS
+    frame = tagger.tag(POLICY)
+    assert tagger.fields(frame[frame.clause < 5]).to_dict()["operator"]["name"] == "株式会社サンプル商事"
+    assert evidence_frame([jprivacy.ReadError("x", "broken"), tagger.fields(POLICY)]).doc.unique().tolist() == ["<text>"]

@@ -17,6 +17,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from jprivacy.batch import field_files
+    from jprivacy.field_frames import FIELD_SCHEMA
     from jprivacy.outputs import RecordWriter
     from jprivacy.tagger import load
 
@@ -25,7 +26,8 @@ def run(args) -> int:
     started = time.perf_counter()
     progress = ProgressBar()
     try:
-        with RecordWriter(args.output, resume=args.resume, producer={**tagger.identity(), "records": "fields"}) as writer:
+        with RecordWriter(args.output, resume=args.resume, producer={**tagger.identity(), "records": "fields"},
+                          parquet_schema=FIELD_SCHEMA) as writer:
             try:
                 written, errors = field_files(tagger, args.paths, writer, progress)
             finally:
