@@ -1147,11 +1147,17 @@ def _entry_items(reader: _Reader, clause: _Clause) -> None:
 
 # ---------------------------------------------------------------- extract
 
+# Folds that keep every offset (one character for one): full-width ASCII (Ｇｏｏｇｌｅ) and the
+# no-break and ideographic spaces.  NFKC would change lengths (㈱ → (株)), so it is not used here.
+_WIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x00A0: 0x20, 0x3000: 0x20}
+
+
 def extract(doc: str, text: str, records) -> PolicyFields:
     """The fields of the policy ``doc`` whose text is ``text``, read from its clause records
     (dicts, DataFrame rows or a DataFrame, with ``clause``, ``start``, ``end``, ``section`` and
     ``labels``): each value with its evidence, offsets into ``text``."""
-    text = text if isinstance(text, str) else ""
+    original = text if isinstance(text, str) else ""
+    text = original.translate(_WIDTH)  # the rules read full-width Latin and odd spaces as usual ones
     clauses = _clauses(text, records)
     reader = _Reader(text, clauses)
     _operator(reader)
@@ -1184,4 +1190,6 @@ def extract(doc: str, text: str, records) -> PolicyFields:
     reader.finish()
     _desk_channels(reader)
     reader.evidence.sort(key=lambda e: (e.start, e.end))
+    if original != text:  # the words as the policy writes them
+        reader.evidence = [e._replace(text=original[e.start:e.end]) for e in reader.evidence]
     return PolicyFields(doc, reader.evidence)

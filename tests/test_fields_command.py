@@ -229,3 +229,13 @@ def test_a_policy_without_tools_has_no_transmission_gap_and_frames_of_nothing_ke
     frame = tagger.tag(POLICY)
     assert tagger.fields(frame[frame.clause < 5]).to_dict()["operator"]["name"] == "株式会社サンプル商事"
     assert evidence_frame([jprivacy.ReadError("x", "broken"), tagger.fields(POLICY)]).doc.unique().tolist() == ["<text>"]
+
+
+def test_full_width_latin_and_odd_spaces_are_read_and_quoted_as_written(tagger):
+    text = ("第1条（Cookie等の外部送信）\n当社は、Ｇｏｏｇｌｅ\u3000Ａｎａｌｙｔｉｃｓを利用し、閲覧履歴を送信しています。\n"
+            "お問い合わせ：ｉｎｆｏ＠ｅｘａｍｐｌｅ．ｊｐ\n")
+    record = tagger.fields(text).to_dict()
+    assert [t["service"] for t in record["transmissions"]] == ["Google Analytics"]
+    assert record["contacts"]["emails"] == ["info@example.jp"]
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in record["evidence"])
+    assert any(e["text"] == "Ｇｏｏｇｌｅ\u3000Ａｎａｌｙｔｉｃｓ" for e in record["evidence"])
