@@ -41,7 +41,7 @@ COLUMNS = ["doc", "clause", "start", "end", "section", "lead", "text", "labels",
 _LOG = logging.getLogger("jprivacy.data")
 
 
-def _stderr(message: str) -> None:
+def _warn(message: str) -> None:
     """The loaders' notices (a missing or changed wild text): ``logging`` warnings of ``jprivacy.data``."""
     _LOG.warning(message)
 
@@ -112,7 +112,7 @@ def _with_leads(records: list[dict], policies: Path = POLICIES) -> list[dict]:
 
 
 def read_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None,
-              log: Callable[[str], None] = _stderr) -> list[dict]:
+              log: Callable[[str], None] = _warn) -> list[dict]:
     """Standoff wild labels joined with their texts: clause records like ``labeled/``'s.
 
     A policy whose text is missing or whose SHA-256 differs from the one its labels were made
@@ -164,7 +164,7 @@ def read_labeled_file(path: Path) -> list[dict]:
 
 
 def load_frame(folder: Path = LABELED, seed: int = SEED, wild: str | Path | None = None,
-               wild_labels: Path | None | str = "project", log: Callable[[str], None] = _stderr) -> pd.DataFrame:
+               wild_labels: Path | None | str = "project", log: Callable[[str], None] = _warn) -> pd.DataFrame:
     """All labeled clauses as a DataFrame (columns: doc … labels, origin, split).
 
     In-house and wild policies are split by policy, each with the same seed, so adding wild
@@ -292,7 +292,7 @@ def validate(policies: Path = POLICIES, labeled: Path = LABELED, eval_dir: Path 
 
 
 def validate_wild(labels: Path = WILD_LABELS, texts: str | Path | None = None, eval_dir: Path | None = None,
-                  log: Callable[[str], None] = _stderr) -> list[str]:
+                  log: Callable[[str], None] = _warn) -> list[str]:
     """Problems with the standoff wild labels: hashes, offsets, clause numbers, label names, and
     used clauses of 20+ characters that occur in ``eval_dir``.  Without the texts, one line says
     that only the label names were checked."""

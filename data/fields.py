@@ -27,7 +27,7 @@ import json
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import pandas as pd
 
@@ -37,7 +37,7 @@ from jprivacy.fields import (ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, n
 from jprivacy.outputs import stream_records
 from jprivacy.readers import ReadError, read_document
 
-from . import DATA_DIR, POLICIES, _stderr, corpus_splits, origin_of, sha256, wild_texts
+from . import DATA_DIR, POLICIES, _warn, corpus_splits, origin_of, sha256, wild_texts
 
 FIELD_DIR = DATA_DIR / "fields"
 DEV_DIR = FIELD_DIR / "dev"
@@ -59,17 +59,26 @@ def text_path(doc: str, wild: str | Path | None = None, eval_dir: str | Path | N
     return POLICIES / doc
 
 
+class _Text(NamedTuple):
+    text: str
+    clauses: list
+    sha256: str
+
+
 @lru_cache(maxsize=64)
-def _document(path: Path):
+def _document(path: Path) -> _Text:
+    """A policy's text, clauses and digest, read once for all the records that point into it."""
     document = read_document(path)
-    return document.text, document.segment()
+    return _Text(document.text, document.segment(), sha256(document.text))
 
 
 def read_records(path: Path) -> list[dict]:
     return list(stream_records(path, "jsonl")) if Path(path).is_file() else []
 
 
+@lru_cache(maxsize=4)
 def _eval_text(eval_dir: str | Path | None) -> str:
+    """The evaluation texts, joined (read once per folder)."""
     folder = Path(eval_dir or DEFAULT_EVAL)
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.txt"))) if folder.is_dir() else ""
 
@@ -87,7 +96,7 @@ def import_quotes(quotes: Iterable[dict], wild: str | Path | None = None,
     out = []
     for r in quotes:
         doc = names.get(r["doc"], r["doc"])
-        text, clauses = _document(text_path(doc, wild, eval_dir))
+        text, clauses, digest = _document(text_path(doc, wild, eval_dir))
         clause = clauses[r["clause"]]
         at = -1
         for _ in range(r.get("nth", 1)):
@@ -100,13 +109,13 @@ def import_quotes(quotes: Iterable[dict], wild: str | Path | None = None,
             record["entry"] = r["entry"]
         if not _is_dev(doc) and len(r["quote"]) >= 20 and r["quote"] in eval_text:
             record["eval_overlap"] = True
-        record["sha256"] = sha256(text)
+        record["sha256"] = digest
         out.append(record)
     return sorted(out, key=lambda x: (x["doc"], x["start"], x["end"], x["field"], str(x["value"])))
 
 
 def with_text(records: Iterable[dict], wild: str | Path | None = None, eval_dir: str | Path | None = None,
-              log: Callable[[str], None] = _stderr) -> list[dict]:
+              log: Callable[[str], None] = _warn) -> list[dict]:
     """Records joined with their texts: ``text`` (the words at the offsets) added, and a name's
     ``value`` read from them.  A policy whose text is missing or changed (SHA-256) is skipped
     with one line."""
@@ -119,12 +128,12 @@ def with_text(records: Iterable[dict], wild: str | Path | None = None, eval_dir:
             missing.add(r["doc"])
             continue
         try:
-            text, _ = _document(path)
+            text, _, digest = _document(path)
         except ReadError as err:
             log(f"{r['doc']}: {err.reason}; its field records are skipped")
             skipped.add(r["doc"])
             continue
-        if sha256(text) != r["sha256"]:
+        if digest != r["sha256"]:
             log(f"{r['doc']}: {path} differs from the text its fields were annotated on (SHA-256); skipped")
             skipped.add(r["doc"])
             continue
@@ -143,7 +152,7 @@ def final_records(folder: Path = FIELD_DIR) -> list[dict]:
     return [r for r in read_records(folder / "pass_a.jsonl") if r["doc"] not in done] + adjudicated
 
 
-def load_field_frame(wild: str | Path | None = None, log: Callable[[str], None] = _stderr) -> pd.DataFrame:
+def load_field_frame(wild: str | Path | None = None, log: Callable[[str], None] = _warn) -> pd.DataFrame:
     """The field corpus, one row per annotated span: doc, clause, field, entry, value, start, end,
     text, origin (``seed``, ``in-house``, ``wild``) and split (the clause corpus's split of the policy)."""
     rows = with_text([r for r in final_records() if not r.get("eval_overlap")], wild=wild, log=log)
@@ -247,11 +256,11 @@ def validate_fields(records: Iterable[dict], where: str, wild: str | Path | None
             absent.add(r["doc"])
             continue
         try:
-            text, clauses = _document(path)
+            text, clauses, digest = _document(path)
         except ReadError as err:
             problems.append(f"{at}: {err.reason}")
             continue
-        if sha256(text) != r.get("sha256"):
+        if digest != r.get("sha256"):
             problems.append(f"{at}: SHA-256 of {path} differs from the record's")
             continue
         clause = clauses[r["clause"]] if isinstance(r.get("clause"), int) and 0 <= r["clause"] < len(clauses) else None

@@ -27,7 +27,7 @@ from .fields import name_key
 from .labels import BY_NAME, LABELS, OTHER
 from .outputs import atomic_text, write_json_atomic
 from .readers import ReadError, read_document
-from .records import records_text, text_or_empty
+from .records import text_or_empty
 from .report import check, checklist_items, report_format
 
 ADDED, REMOVED, REWORDED = "added", "removed", "reworded"
@@ -206,8 +206,7 @@ def _fields(frame: pd.DataFrame) -> dict[str, list]:
     if not len(frame):
         return {}
     doc = str(frame["doc"].iloc[0])
-    text = (getattr(frame, "texts", None) or {}).get(doc) or records_text(frame)
-    record = extract(doc, text, frame.to_dict("records")).to_dict()
+    record = extract(doc, (getattr(frame, "texts", None) or {}).get(doc, ""), frame).to_dict()
     record["fee"] = [] if record["fee"] is None else [record["fee"]]
     record["transmissions"] = [t["service"] or t["recipient"] for t in record["transmissions"]]
     return record

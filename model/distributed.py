@@ -20,8 +20,8 @@ from typing import Sequence
 import numpy as np
 import pyarrow as pa
 
-from .field_frames import FIELD_SCHEMA, field_row
-from .outputs import record_schema
+from .field_frames import FIELD_SCHEMA
+from .outputs import arrow_table, record_schema
 from .readers import HTML_SUFFIXES, POLICY_SUFFIXES, Document, ReadError, clean_text, to_document
 from .tagger import DEFAULT_BATCH_SIZE, load
 
@@ -45,10 +45,10 @@ class ClauseTagger:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
         if self.fields:  # one row per document: what it states, nested values as JSON text
-            rows = [field_row(item.to_dict()) for item in self._skipping(self.tagger.iter_fields(self._documents(batch)))]
-            return pa.Table.from_pylist(rows, schema=FIELD_SCHEMA)
+            fields = self._skipping(self.tagger.iter_fields(self._documents(batch)))
+            return arrow_table((item.to_dict() for item in fields), FIELD_SCHEMA)
         records = list(self._skipping(self.tagger.iter_records(self._documents(batch))))  # the local path, batching included
-        return pa.Table.from_pylist(records, schema=record_schema(self.tagger.labels))
+        return arrow_table(records, record_schema(self.tagger.labels))
 
     @staticmethod
     def _skipping(items):

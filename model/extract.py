@@ -35,6 +35,7 @@ from typing import Any, Callable, NamedTuple
 
 from .fields import NAME_FIELDS, name_key
 from .normalise import address, country_codes, email, fee_yen, operator_name, phone_digits, retention_values
+from .records import records_text
 
 __all__ = ["Evidence", "PolicyFields", "extract"]
 
@@ -618,10 +619,8 @@ def _clauses(text: str, records) -> list[_Clause]:
     clause longer than ``_PIECE`` characters cut in pieces (after a comma, space or bar where
     there is one), so that no rule reads more than a piece at once.  Records that do not fit the
     text are left out."""
-    if hasattr(records, "to_dict") and hasattr(records, "columns"):
-        records = records.to_dict("records")
     clauses = []
-    for position, r in enumerate(records if records is not None else ()):
+    for position, r in enumerate(records):
         try:
             start, end = int(r["start"]), int(r["end"])
         except (KeyError, TypeError, ValueError):
@@ -1153,10 +1152,14 @@ _WIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x00A0: 0x2
 
 
 def extract(doc: str, text: str, records) -> PolicyFields:
-    """The fields of the policy ``doc`` whose text is ``text``, read from its clause records
+    """The fields of the policy ``doc`` whose text is ``text`` (empty: rebuilt from the records), read from its clause records
     (dicts, DataFrame rows or a DataFrame, with ``clause``, ``start``, ``end``, ``section`` and
     ``labels``): each value with its evidence, offsets into ``text``."""
-    original = text if isinstance(text, str) else ""
+    if hasattr(records, "to_dict") and hasattr(records, "columns"):
+        records = records.to_dict("records")
+    records = list(records) if records is not None else []
+    # records read back from a file come without their document: rebuild it from their words
+    original = text if isinstance(text, str) and text else records_text(records)
     text = original.translate(_WIDTH)  # the rules read full-width Latin and odd spaces as usual ones
     clauses = _clauses(text, records)
     reader = _Reader(text, clauses)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-import json
-
 import pandas as pd
 import pyarrow as pa
 
@@ -53,13 +51,8 @@ def evidence_frame(fields: Iterable) -> pd.DataFrame:
 _LISTS = ("data_types", "purposes", "recipients", "recipient_kinds", "countries", "retention", "rights",
           "request_channels", "security")
 # a policy's fields as `jprivacy fields` writes them to Parquet and tag_dataset(fields=True) gives them:
-# one fixed schema, whatever values a run meets; nested values as JSON text
+# one fixed schema, whatever values a run meets; nested values as JSON text (outputs.arrow_table)
 FIELD_SCHEMA = pa.schema([("doc", pa.string()), ("operator", pa.string()), ("contacts", pa.string()),
                           *[(name, pa.list_(pa.string())) for name in _LISTS], ("fee", pa.int64()),
                           ("transmissions", pa.string()), ("evidence", pa.string())])
 
-
-def field_row(record: dict) -> dict:
-    """A ``PolicyFields.to_dict()`` record as a row of :data:`FIELD_SCHEMA`."""
-    nested = ("operator", "contacts", "transmissions", "evidence")
-    return {k: json.dumps(v, ensure_ascii=False) if k in nested else v for k, v in record.items()}

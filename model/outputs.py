@@ -243,18 +243,24 @@ def _fit(rows: list[dict], schema: pa.Schema) -> list[dict]:
              else v for k, v in row.items()} for row in rows]
 
 
+def arrow_table(records: Iterable[dict], schema: pa.Schema) -> pa.Table:
+    """Records as an Arrow table of ``schema``, as Parquet outputs hold them (nested records and
+    non-string values of string columns as JSON text); Ray's tables are made the same way."""
+    return pa.Table.from_pylist(_fit([_parquet_row(r) for r in records], schema), schema=schema)
+
+
 def _write_parquet(records: Callable[[], Iterable[dict]], path: Path, batch: int,
                    schema: pa.Schema | None = None) -> None:
     schema = schema or _parquet_schema((_parquet_row(r) for r in records()), batch)
     with pq.ParquetWriter(path, schema) as writer:
         rows: list[dict] = []
         for record in records():
-            rows.append(_parquet_row(record))
+            rows.append(record)
             if len(rows) >= batch:
-                writer.write_table(pa.Table.from_pylist(_fit(rows, schema), schema=schema))
+                writer.write_table(arrow_table(rows, schema))
                 rows.clear()
         if rows:
-            writer.write_table(pa.Table.from_pylist(_fit(rows, schema), schema=schema))
+            writer.write_table(arrow_table(rows, schema))
 
 
 def _write_json(records: Callable[[], Iterable[dict]], path: Path) -> None:

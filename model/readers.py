@@ -260,7 +260,7 @@ def is_jprivacy_page(text: str) -> bool:
     return bool(_GENERATOR.search(text[:4096]))
 
 
-def _written_by_jprivacy(path: str) -> bool:
+def written_by_jprivacy(path: str | Path) -> bool:
     """Whether the HTML file at ``path`` is a page jprivacy wrote (a report in its input folder)."""
     try:
         with open(path, "rb") as f:
@@ -350,7 +350,7 @@ def _folder_files(folder: str) -> list[str | ReadError]:
             path = os.path.join(top, name)
             try:
                 if stat.S_ISREG(_mode(path, path)) and not (
-                        os.path.splitext(name)[1].lower() in HTML_SUFFIXES and _written_by_jprivacy(path)):
+                        os.path.splitext(name)[1].lower() in HTML_SUFFIXES and written_by_jprivacy(path)):
                     found.append((path, path))  # jprivacy's own reports in a folder are not inputs
             except ReadError as err:
                 if not os.path.islink(path):  # a broken or looping link is not a policy file

@@ -6,8 +6,9 @@ and the corpus loaders all read records through them.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .labels import LABELS
@@ -37,13 +38,13 @@ def label_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return counts.reindex(index=docs, columns=labels, fill_value=0).rename_axis(columns=None)
 
 
-def records_text(records: pd.DataFrame) -> str:
+def records_text(records: Iterable[Mapping]) -> str:
     """A document's text rebuilt from its clause records (``start``, ``end``, ``text``) where the
     text itself is not at hand (records read back from a file): the clauses at their offsets,
     spaces between, so that every record's offsets still index its words."""
-    if not len(records) or not {"start", "end", "text"} <= set(records.columns):
-        return ""
-    chars = [" "] * int(max(records["end"]))
-    for start, text in zip(records["start"], records["text"]):
-        chars[int(start):int(start) + len(text)] = text
+    spans = [(int(r["start"]), r["text"]) for r in records if isinstance(r, Mapping)
+             and isinstance(r.get("text"), str) and isinstance(r.get("start"), (int, np.integer)) and r["start"] >= 0]
+    chars = [" "] * max((start + len(text) for start, text in spans), default=0)
+    for start, text in spans:
+        chars[start:start + len(text)] = text
     return "".join(chars)

@@ -37,8 +37,8 @@ import pandas as pd
 from .errors import UsageError
 from .labels import LABELS
 from .outputs import atomic_text, write_json_atomic
-from .readers import ReadError
-from .records import label_counts, records_text, text_or_empty
+from .readers import ReadError, written_by_jprivacy
+from .records import label_counts, text_or_empty
 from .render import MISSING_BACKGROUND, STATUS_COLOR, STATUS_MARK, page, svg_bars
 
 __all__ = ["coverage", "PolicyReport", "CHECKLIST", "ITEMS", "COUNTRIES", "Item", "Finding", "check",
@@ -221,7 +221,7 @@ class PolicyReport:
 def _extract(doc: str, text: str | None, clauses: pd.DataFrame):
     from .extract import extract
 
-    return extract(doc, text or records_text(clauses), clauses.to_dict("records"))
+    return extract(doc, text or "", clauses)
 
 
 def field_checks(fields, clauses: pd.DataFrame) -> list[dict]:
@@ -317,16 +317,6 @@ def report_format(path: str | Path) -> str:
     raise UsageError(f"{path}: unknown report extension {suffix or '(none)'!r}; use .html or .json")
 
 
-def _is_page(path: Path) -> bool:
-    """Whether ``path`` is a page jprivacy wrote (an earlier report's)."""
-    from .readers import is_jprivacy_page
-
-    try:
-        return path.suffix.lower() in (".html", ".htm") and is_jprivacy_page(path.read_text("utf-8", "ignore")[:4096])
-    except OSError:
-        return False
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -352,7 +342,7 @@ class ReportWriter:
         # a run that fails or is stopped leaves no folder of pages without their index
         self.pages: Path | None = None
         if self.folder is not None and self.folder.exists():
-            foreign = [p for p in self.folder.rglob("*") if not p.is_dir() and not _is_page(p)]
+            foreign = [p for p in self.folder.rglob("*") if not p.is_dir() and not written_by_jprivacy(p)]
             if not self.folder.is_dir() or foreign:
                 raise UsageError(f"{self.folder}: the folder for the pages of {self.path.name} holds other files "
                                  f"(e.g. {foreign[0].name if foreign else self.folder.name}); choose another -o")

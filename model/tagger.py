@@ -14,7 +14,7 @@ import pandas as pd
 
 from .backends.loading import load_backend
 from .frame import ClauseFrame
-from .records import RECORD_FIELDS, records_text
+from .records import RECORD_FIELDS
 from .model_folder import CARD, ModelCard, ModelFolderError
 from .readers import Document, ReadError, clean_text, iter_documents, printable, read_document
 from .segment import Clause, context
@@ -164,7 +164,7 @@ class Tagger:
             raise ValueError("fields() reads one policy; use iter_fields() or fields_frame() for several")
         texts = getattr(frame, "texts", None) or {}
         doc = str(frame["doc"].iloc[0]) if len(frame) else next(iter(texts), "<text>")
-        return extract(doc, texts.get(doc) or records_text(frame), frame.to_dict("records"))
+        return extract(doc, texts.get(doc, ""), frame)
 
     def fields_file(self, path: str | Path):
         """:meth:`fields` of one policy file."""

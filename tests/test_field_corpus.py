@@ -27,7 +27,7 @@ def test_every_record_points_at_words_inside_its_clause_and_names_are_not_stored
     assert not any("text" in r or "quote" in r for r in records)  # no words of any policy in the files
     own = [r for r in records if not r["doc"].startswith("w")]
     for r in own[:2000]:
-        text, clauses = corpus._document(corpus.text_path(r["doc"]))
+        text, clauses, _ = corpus._document(corpus.text_path(r["doc"]))
         clause = clauses[r["clause"]]
         assert clause.start <= r["start"] < r["end"] <= clause.end
 
@@ -93,7 +93,7 @@ def test_the_field_frame_has_clause_origin_and_split():
     assert len(names) and (names.value == names.text.map(lambda t: t.strip())).mean() > 0.9
     # a name's value is read from the words at its offsets
     for row in frame[frame.origin != "wild"].head(300).itertuples():
-        text, _ = corpus._document(corpus.text_path(row.doc))
+        text, _, _ = corpus._document(corpus.text_path(row.doc))
         assert text[row.start:row.end] == row.text
 
 

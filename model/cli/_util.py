@@ -107,6 +107,31 @@ def check_records_run(args) -> None:
         raise UsageError("--resume needs -o OUT: a file an earlier run wrote")
 
 
+def write_records(args, tagger, work, records: str | None = None, fieldnames: list[str] | None = None,
+                  parquet_schema=None):
+    """Run ``work(writer, progress)`` for a command that writes records to ``-o`` (``tag``,
+    ``fields``): the writer resumes with ``--resume`` and refuses an output another model or
+    another kind of ``records`` began; a fixed ``fieldnames``/``parquet_schema`` spares the
+    writer a pass over the output to infer them.  Returns (what ``work`` returned, seconds,
+    documents kept from an earlier run)."""
+    from jprivacy.outputs import RecordWriter
+
+    started = time.perf_counter()
+    producer = {**tagger.identity(), **({"records": records} if records else {})}
+    progress = ProgressBar()
+    try:
+        with RecordWriter(args.output, resume=args.resume, producer=producer, fieldnames=fieldnames,
+                          parquet_schema=parquet_schema) as writer:
+            try:
+                result = work(writer, progress)
+            finally:
+                progress.close()
+            kept = len(writer.done_docs)
+    except OSError as err:
+        raise output_error(args.output, err, resumable=True) from None
+    return result, time.perf_counter() - started, kept
+
+
 def check_output_folder(path: str | Path, flag: str = "--output") -> None:
     """Refuse, before any work, an output folder that could not be written at the end (a
     read-only file system, no permission, a file in the way): probe its nearest existing folder."""
@@ -144,15 +169,21 @@ def output_error(output: str | None, err: OSError, resumable: bool = False) -> E
                       + ("; rerun with --resume to finish" if resumable else ""))
 
 
+def write_json(path: str | None, data) -> None:
+    """Write ``data`` as JSON to ``path`` (``--json``, ``--errors``) when one is given, atomically;
+    a file that cannot be written is one line."""
+    if path:
+        try:
+            write_json_atomic(path, data)
+        except OSError as err:
+            raise output_error(path, err) from None
+
+
 def report_errors(errors: list[ReadError], errors_file: str | None = None) -> int:
     """Print one ``error:`` line per failed input (and write them to ``errors_file``); the exit code."""
     for err in errors:
         print(f"error: {err}", file=sys.stderr)
-    if errors_file:
-        try:
-            write_json_atomic(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
-        except OSError as err:
-            raise UsageError(f"{errors_file}: cannot write the errors file ({err.strerror or err})") from None
+    write_json(errors_file, [{"doc": e.doc, "error": e.reason} for e in errors])
     return EXIT_INPUT_ERRORS if errors else EXIT_OK
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._util import EXIT_OK, MODEL, check_distinct, check_file, output_error
+from ._util import EXIT_OK, MODEL, check_distinct, check_file, write_json
 
 
 def add_parser(sub) -> None:
@@ -15,7 +15,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from jprivacy.outputs import write_json_atomic
     from jprivacy.tagger import load
     from jprivacy.train import format_scores
     from jprivacy.train.evaluation import evaluate_records, read_gold, sections_from_policies
@@ -29,9 +28,5 @@ def run(args) -> int:
     scores["sections"] = provenance
     scores["model"] = str(tagger.folder)
     print(f"model: {tagger.folder} ({tagger.card.backend})\n{provenance}\n{format_scores(scores)}")
-    if args.json:
-        try:
-            write_json_atomic(args.json, scores)
-        except OSError as err:
-            raise output_error(args.json, err) from None
+    write_json(args.json, scores)
     return EXIT_OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._util import EXIT_OK, MODEL, check_distinct, check_file, existing_folder, output_error
+from ._util import EXIT_OK, MODEL, check_distinct, check_file, existing_folder, write_json
 
 
 def add_parser(sub) -> None:
@@ -15,7 +15,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from jprivacy.outputs import write_json_atomic
     from jprivacy.tagger import load
     from jprivacy.train.field_evaluation import DEFAULT_GOLD, evaluate_fields, format_field_scores
 
@@ -28,9 +27,5 @@ def run(args) -> int:
     result["model"] = str(tagger.folder)
     print(f"model: {tagger.folder} ({tagger.card.backend}); fields read by rules over its clause labels\n"
           f"{format_field_scores(result)}")
-    if args.json:
-        try:
-            write_json_atomic(args.json, result)
-        except OSError as err:
-            raise output_error(args.json, err) from None
+    write_json(args.json, result)
     return EXIT_OK

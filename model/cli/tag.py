@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-import time
 
-from ._util import (BATCH_SIZE, ERRORS, MODEL, PATHS, RECORDS, RESUME, ProgressBar, check_records_run, log,
-                    output_error, report_errors)
+from ._util import (BATCH_SIZE, ERRORS, MODEL, PATHS, RECORDS, RESUME, check_records_run, log, report_errors,
+                    write_records)
 
 
 def add_parser(sub) -> None:
@@ -18,22 +17,15 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from jprivacy.batch import summary_table, tag_files
-    from jprivacy.outputs import RecordWriter
+    from jprivacy.outputs import record_schema
+    from jprivacy.records import RECORD_FIELDS
     from jprivacy.tagger import load
 
     check_records_run(args)
     tagger = load(args.model, batch_size=args.batch_size)
-    started = time.perf_counter()
-    progress = ProgressBar()
-    try:
-        with RecordWriter(args.output, resume=args.resume, producer=tagger.identity()) as writer:
-            try:
-                summary = tag_files(tagger, args.paths, writer, progress)
-            finally:
-                progress.close()
-    except OSError as err:
-        raise output_error(args.output, err, resumable=True) from None
-    seconds = time.perf_counter() - started
+    summary, seconds, _ = write_records(args, tagger, lambda writer, progress: tag_files(tagger, args.paths, writer,
+                                                                                      progress),
+                                        fieldnames=list(RECORD_FIELDS), parquet_schema=record_schema(tagger.labels))
     if args.summary:
         print(summary_table(summary.counts), file=sys.stderr)
     log(f"tagged {len(summary.counts)} document(s), {summary.clauses} clauses in {seconds:.1f}s"
