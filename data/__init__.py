@@ -55,9 +55,23 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+FIRST_WILD_BATCH = 186  # w001-w186; later policies (w187-) are split apart, so no earlier policy moves
+
+
+def is_wild(doc: str) -> bool:
+    """Whether ``doc`` names a policy of ``../shared/wild`` (``w001`` …)."""
+    return doc[:1] == "w" and doc[1:].isdigit()
+
+
+def wild_batch(doc: str) -> str:
+    """``first`` or ``second``: the batch of ``../shared/wild`` a wild policy came in."""
+    return "first" if int(doc[1:]) <= FIRST_WILD_BATCH else "second"
+
+
 def origin_of(doc: str) -> str:
-    """``seed`` for the five real seed policies, ``in-house`` for the policies written here."""
-    return "seed" if doc[:1].isdigit() else "in-house"
+    """``wild`` for a policy of ``../shared/wild``, ``seed`` for the five real seed policies,
+    ``in-house`` for the policies written here."""
+    return "wild" if is_wild(doc) else "seed" if doc[:1].isdigit() else "in-house"
 
 
 def policy_files(folder: Path = POLICIES) -> list[Path]:
@@ -76,12 +90,9 @@ def split_of(docs: list[str], seed: int = SEED) -> dict[str, str]:
     return splits
 
 
-FIRST_WILD_BATCH = 186  # w001-w186; later policies (w187-) are split apart, so no earlier policy moves
-
-
 def wild_splits(docs: list[str], seed: int = SEED) -> dict[str, str]:
     """Splits of wild policies: each batch of ``../shared/wild`` split by policy on its own."""
-    first = [d for d in docs if int(d[1:]) <= FIRST_WILD_BATCH]
+    first = [d for d in docs if wild_batch(d) == "first"]
     return {**split_of(first, seed), **split_of([d for d in docs if d not in set(first)], seed)}
 
 

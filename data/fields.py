@@ -37,7 +37,7 @@ from jprivacy.fields import (ENTRY_FIELDS, FIELDS, NAME_FIELDS, POLICY_FIELDS, n
 from jprivacy.outputs import stream_records
 from jprivacy.readers import ReadError, read_document
 
-from . import DATA_DIR, POLICIES, _warn, corpus_splits, origin_of, sha256, wild_texts
+from . import DATA_DIR, POLICIES, _warn, corpus_splits, is_wild, origin_of, sha256, wild_texts
 
 FIELD_DIR = DATA_DIR / "fields"
 DEV_DIR = FIELD_DIR / "dev"
@@ -52,7 +52,7 @@ def _is_dev(doc: str) -> bool:
 def text_path(doc: str, wild: str | Path | None = None, eval_dir: str | Path | None = None) -> Path:
     """Where the text of ``doc`` is: a wild policy (``w001``), a dev policy (``p001``) or a file of
     ``policies/``."""
-    if doc[:1] == "w" and doc[1:].isdigit():
+    if is_wild(doc):
         return wild_texts(wild) / f"{doc}.txt"
     if _is_dev(doc):
         return Path(eval_dir or DEFAULT_EVAL) / "dev" / f"{doc}.txt"
@@ -157,7 +157,7 @@ def load_field_frame(wild: str | Path | None = None, log: Callable[[str], None] 
     text, origin (``seed``, ``in-house``, ``wild``) and split (the clause corpus's split of the policy)."""
     rows = with_text([r for r in final_records() if not r.get("eval_overlap")], wild=wild, log=log)
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("origin", "split")])
-    frame["origin"] = [("wild" if d[:1] == "w" and d[1:].isdigit() else origin_of(d)) for d in frame["doc"]]
+    frame["origin"] = frame["doc"].map(origin_of)
     frame["split"] = frame["doc"].map(corpus_splits())
     frame["entry"] = frame["entry"].astype("Int64")
     return frame
@@ -270,7 +270,7 @@ def validate_fields(records: Iterable[dict], where: str, wild: str | Path | None
               and text[r["start"]:r["end"]] in eval_text):
             problems.append(f"{at}: annotated text also appears in {eval_dir} (mark it eval_overlap: never trained on)")
     # wild texts may be absent (a clone without ../shared/wild): validate_wild says so, once
-    missing = sorted(d for d in absent if not (d[:1] == "w" and d[1:].isdigit()))
+    missing = sorted(d for d in absent if not is_wild(d))
     if missing:
         problems.append(f"{where}: no text for {len(missing)} annotated policies, e.g. {missing[0]}")
     return problems

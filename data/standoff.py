@@ -20,7 +20,7 @@ from pathlib import Path
 from jprivacy.labels import LABELS
 from jprivacy.readers import read_document
 
-from . import DATA_DIR, FIRST_WILD_BATCH, WILD_LABELS, sha256, wild_texts
+from . import DATA_DIR, WILD_LABELS, sha256, wild_batch, wild_texts
 from .annotation import agreement, read_pass
 
 WILD_ANNOTATION = DATA_DIR / "wild" / "annotation"
@@ -72,7 +72,7 @@ def main(argv=None) -> None:
     def batch(labels: dict) -> dict:
         if args.batch is None:
             return labels
-        return {k: v for k, v in labels.items() if (int(k[0][1:]) <= FIRST_WILD_BATCH) == (args.batch == "first")}
+        return {k: v for k, v in labels.items() if wild_batch(k[0]) == args.batch}
 
     a, b = batch(read_pass(WILD_ANNOTATION / "pass_a.jsonl")), batch(read_pass(WILD_ANNOTATION / "pass_b.jsonl"))
     final = batch(read_pass(WILD_ANNOTATION / "adjudicated.jsonl"))

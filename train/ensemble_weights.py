@@ -21,7 +21,7 @@ import numpy as np
 
 from jprivacy.backends.ensemble import combine_scores
 from jprivacy.backends.loading import load_backend
-from jprivacy.data import FIRST_WILD_BATCH, contexts, load_frame
+from jprivacy.data import contexts, is_wild, load_frame, wild_batch
 from jprivacy.model_folder import ModelCard
 
 from .fit import _out_of_fold, with_labels
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
     fit_part = with_labels(fit_part, labels)
     linear_probs = _out_of_fold(fit_part, args.folds, "linear", linear.settings(), labels)
     if args.rows == "unseen":
-        keep = fit_part["doc"].map(lambda d: d[:1] == "w" and d[1:].isdigit() and int(d[1:]) > FIRST_WILD_BATCH)
+        keep = fit_part["doc"].map(lambda d: is_wild(d) and wild_batch(d) == "second")
     else:
         keep = fit_part["doc"].map(lambda d: True)
     keep = keep.to_numpy(bool)
