@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from .fields import NAME_FIELDS, name_key
-from .normalise import address, country_codes, email, fee_yen, operator_name, phone_digits, retention_values
+from .normalise import (address, country_codes, email, fee_yen, operator_name, phone_digits, representative_span,
+                        retention_values)
 from .records import records_text
 
 __all__ = ["Evidence", "PolicyFields", "extract"]
@@ -454,16 +455,6 @@ _NOT_A_NAME = re.compile(r"^(?:[0-9０-９]+[.．)）]?)?(?:当|弊|本|私|こ�
                          r"|^(?:株式会社|有限会社|合同会社)$|サービス名|送信|目的|^事業者$|^第三者$|自身|自社|自ら")
 # Clauses that name someone else: the accredited body for complaints (JIPDEC and the like).
 _NOT_OPERATOR = re.compile(r"認定個人情報保護団体|日本情報経済社会推進協会|JIPDEC|苦情解決の申出先")
-_REPRESENTS = (r"(?:代表取締役|代表執行役|代表社員|代表理事|代表者|代表(?=[ \u3000:：|])|理事長|(?<!病)院長|店主|実行委員長|社長"
-               r"|CEO|Director)")
-_TITLE = (r"(?:代表取締役|代表執行役|取締役|執行役員|代表社員|代表理事|代表者|理事長|院長|学長|園長|校長|所長|店主|社長|会長|頭取"
-          r"|実行委員長|CEO|弁護士|税理士|司法書士|行政書士|社会保険労務士|医師|教授)")
-_PERSON = r"[\u4E00-\u9FFF々\u30A1-\u30FAA-Za-z][\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z]{0,9}"
-_GIVEN = r"[\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z]{1,10}"
-_REPRESENTATIVE = re.compile(
-    rf"{_REPRESENTS}(?:氏名|名)?[)）]?[ \u3000]*(?:[:：|][ \u3000]*)?(?:{_TITLE}[ \u3000]*)*"
-    rf"(?P<name>{_PERSON}(?:[ \u3000]{{1,2}}{_GIVEN}){{0,2}})(?![\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z])")
-_NOT_A_PERSON = re.compile(rf"^{_TITLE}|氏名|○|〇|X{{2}}|^第|について|[はがをもの]$|[ \u3000]{_TITLE}$")
 # A person in charge of personal data is not the representative (F12).
 _MANAGER = re.compile(r"管理者|管理責任者|責任者|窓口|担当")
 _ABOUT_OPERATOR = re.compile(r"事業者|運営者|会社概要|責任を有する者|お問い?合わ?せ|窓口")
@@ -926,9 +917,9 @@ def _operator(reader: _Reader) -> None:
     for c in (c for c in clauses if id(c) in where):
         if _MANAGER.search(c.text) and "代表" not in c.text:
             continue
-        m = _REPRESENTATIVE.search(c.text)
-        if m and not _NOT_A_PERSON.search(m.group("name")):
-            reader.add_name("operator.representative", c, m.start("name"), m.end("name"))
+        span = representative_span(c.text)
+        if span:
+            reader.add_name("operator.representative", c, *span)
             break
     operator = found[0].text[found[1]:found[2]] if found else ""
     previous = None

@@ -20,7 +20,7 @@ import phonenumbers
 import pycountry
 
 __all__ = ["country_codes", "phone_digits", "email", "durations", "retention_values", "fee_yen",
-           "representative_name", "operator_name", "address"]
+           "representative_name", "representative_span", "operator_name", "address"]
 
 
 def _nfkc(text: str) -> str:
@@ -292,18 +292,32 @@ _KANJI = r"\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF々〆"
 _NAME_START = rf"[{_KANJI}\u30A1-\u30FFA-Za-zＡ-Ｚａ-ｚ]"
 _NAME_PART = rf"{_NAME_START}[{_KANJI}\u30A1-\u30FFA-Za-zＡ-Ｚａ-ｚ.]{{0,20}}"
 _GIVEN_PART = rf"[{_KANJI}\u3041-\u3096\u30A1-\u30FFA-Za-zＡ-Ｚａ-ｚ.]{{1,20}}"
+_REPRESENTS = (r"(?:代表取締役|代表執行役|代表社員|代表理事|代表者|代表(?=[ \u3000:：|])|理事長|(?<!病)院長|店主|実行委員長|社長"
+               r"|CEO|Director)")
+_TITLE = (r"(?:代表取締役|代表執行役|取締役|執行役員|代表社員|代表理事|代表者|理事長|院長|学長|園長|校長|所長|店主|社長|会長|頭取"
+          r"|実行委員長|CEO|弁護士|税理士|司法書士|行政書士|社会保険労務士|医師|教授)")
+_PERSON = r"[\u4E00-\u9FFF々\u30A1-\u30FAA-Za-z][\u4E00-\u9FFF々\u30A1-\u30FFA-Za-z]{0,9}"  # kana given names after a space
+_GIVEN = r"[\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z]{1,10}"
 _REPRESENTATIVE = re.compile(
-    r"(?:代表取締役|代表執行役|代表理事|代表社員|代表者|理事長|院長|学長|所長|組合長|園長|校長|会長|社長"
-    rf"|CEO|最高経営責任者|代表(?=[\s:：]))(?:{_SPACE}*(?:社長執行役員|執行役員|副?社長|会長|理事長|CEO|COO"
-    rf"|最高経営責任者|兼(?=CEO|COO|社長|会長|最高|代表|執行)))*(?:氏名|名)?{_SPACE}*[:：]?\s*"
-    rf"(?P<name>{_NAME_PART}(?:{_SPACE}{{1,2}}{_GIVEN_PART}(?![{_KANJI}\u3041-\u3096\u30A1-\u30FFA-Za-z.])"
-    rf"(?!{_SPACE}*[:：]))?)")
+    rf"{_REPRESENTS}(?:氏名|名)?[)）]?\s*(?:[:：|]\s*)?(?:(?:兼)?{_TITLE}[ \u3000]*)*"
+    rf"(?P<name>{_PERSON}(?:[ \u3000]{{1,2}}{_GIVEN}(?![:：\u4E00-\u9FFF々\u30A1-\u30FF\u3041-\u3096A-Za-z])){{0,2}})"
+    rf"(?![\u4E00-\u9FFF々\u30A1-\u30FFA-Za-z])")  # a particle may follow (「山田太郎とします」)
+_NOT_A_PERSON = re.compile(rf"^{_TITLE}|氏名|○|〇|X{{2}}|^第|について|[はがをもの]$|[ \u3000]{_TITLE}$")
+
+
+def representative_span(text: str) -> tuple[int, int] | None:
+    """Where the representative's personal name is in ``text``: after 代表取締役, 代表者：, 理事長,
+    院長… and any further titles (「代表者：代表取締役　山田 太郎」 → the span of 「山田 太郎」)."""
+    match = _REPRESENTATIVE.search(text)
+    if match is None or _NOT_A_PERSON.search(match.group("name")):
+        return None
+    return match.span("name")
 
 
 def representative_name(text: str) -> str | None:
     """The representative's personal name as written: 「代表取締役社長　山田 太郎」 → 「山田 太郎」."""
-    match = _REPRESENTATIVE.search(text)
-    return match.group("name").strip() if match else None
+    span = representative_span(text)
+    return text[span[0]:span[1]] if span else None
 
 
 _PREFIX_FORMS = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|特定非営利活動法人"
