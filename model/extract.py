@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
 from .fields import NAME_FIELDS, name_key
-from .normalise import (address, country_codes, email, fee_yen, operator_name, phone_digits, representative_span,
-                        retention_values)
+from .normalise import (JA_LEGAL_FORMS, address, country_codes, email, fee_yen, operator_name, phone_digits,
+                        representative_span, retention_values)
 from .records import records_text
 
 __all__ = ["Evidence", "PolicyFields", "extract"]
@@ -342,9 +342,6 @@ AUTHORITIES: tuple[str, ...] = ("金融庁", "国税庁", "警察庁", "消費�
 # ---------------------------------------------------------------- patterns: companies and tools
 
 # A company named by its legal form (株式会社X, X株式会社, X Inc., X LLC …) or as 「X社」.
-_JA_FORM_ALL = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
-                r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
-                r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
 _JA_FORM = r"株式会社|有限会社|合同会社|相互会社|一般社団法人|一般財団法人|公益社団法人|公益財団法人|独立行政法人|(?:[(（]株[)）])"
 _NAME_CHAR = r"[\u30A0-\u30FF\u3041-\u3096\u3400-\u4DBF\u4E00-\u9FFF々A-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆・\-ー.]"
 _LATIN_FORM = (r",? ?(?:Inc\.?|LLC\.?|L\.L\.C\.|Ltd\.?|Limited|Corporation|Corp\.?|GmbH|B\.V\.|N\.V\.|S\.A\.|SAS|SARL|ApS|PBC"
@@ -440,15 +437,15 @@ _NAME_LABEL = re.compile(
     r"|販売業者|運営|個人情報取扱事業者(?:の名称)?|名称)[ \u3000]*(?:[:：]|[ \u3000]?\|[ \u3000]?)[ \u3000]*"
     r"(?P<name>[^|\n（(【「、。/／]{1,60}?)[ \u3000]*(?=$|[（(|【、。/／]"
     r"|[ \u3000](?:代表|理事長|院長|所在|住所|〒|TEL|電話|個人情報|連絡先|メール|E-?mail|運営責任者))")
-_COMPANY_LINE = re.compile(rf"^[ \u3000*＊#・]*(?P<name>(?:{_JA_FORM_ALL})[ \u3000]?[^\s、。（(「]{{1,30}}(?: [A-Za-z0-9]+)*|[^\s、。（(「]{{1,30}}?(?:{_JA_FORM_ALL}))(?=[\s\u3000*]|$)")
+_COMPANY_LINE = re.compile(rf"^[ \u3000*＊#・]*(?P<name>(?:{JA_LEGAL_FORMS})[ \u3000]?[^\s、。（(「]{{1,30}}(?: [A-Za-z0-9]+)*|[^\s、。（(「]{{1,30}}?(?:{JA_LEGAL_FORMS}))(?=[\s\u3000*]|$)")
 _SUBJECT = re.compile(r"^[ \u3000]*(?P<name>[^\s、。「」『』（()）:：|]{2,30}?)(?:では|は)[、,，]")
 _ABOUT_DATA = re.compile(r"情報|ポリシー|方針")
 _PARTICLES_IN_SUBJECT = re.compile(r"[をがにやてた]")
 _NAME_HEAD = re.compile(r".*(?:は|では|が|、)(?=株式会社|有限会社|合同会社|一般|公益|社会|医療法人|学校法人|税理士法人|特定非営利)")
 _NAME_TAIL = re.compile(r"(?:が|を|および|及び|並びに|その他|の(?:運営|提供))|[ \u3000]+(?:総務部|法人本部|担当|連絡先|運営責任者|代表"
                         r"|個人情報|お問|相談|窓口|カスタマー|顧客)")
-_ENDS_IN_FORM = re.compile(rf"(?:{_JA_FORM_ALL})$")
-_LEGAL_PERSON = re.compile(rf"{_JA_FORM_ALL}|法人|組合|(?<![A-Za-z])(?:Inc|LLC|Ltd|Co\.|Corp|GmbH|ApS|K\.K\.)")
+_ENDS_IN_FORM = re.compile(rf"(?:{JA_LEGAL_FORMS})$")
+_LEGAL_PERSON = re.compile(rf"{JA_LEGAL_FORMS}|法人|組合|(?<![A-Za-z])(?:Inc|LLC|Ltd|Co\.|Corp|GmbH|ApS|K\.K\.)")
 # Words no operator's name holds: the policy's own terms, placeholders, headings.
 _NOT_A_NAME = re.compile(r"^(?:[0-9０-９]+[.．)）]?)?(?:当|弊|本|私|ここ|これ|それ|下記|上記|次)|当(?:社|館|院|店|園|サイト|サービス)|個人情報"
                          r"|プライバシー|ポリシー|方針|お客|利用者|ユーザー|規約|以下|この|という|サイト|【|○○|XX|ＸＸ|[Cc]ookie|クッキー|と$"

@@ -320,15 +320,16 @@ def representative_name(text: str) -> str | None:
     return text[span[0]:span[1]] if span else None
 
 
-_PREFIX_FORMS = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|特定非営利活動法人"
-                 r"|NPO法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|(?:地方)?独立行政法人"
-                 r"|国立大学法人|㈱|㈲|[(（][株有][)）]")
-_SUFFIX_FORMS = (_PREFIX_FORMS + r"|協同組合|信用金庫|信用組合|Inc\.?|Co\., ?Ltd\.?|Ltd\.?|LLC|Corporation"
+# Japanese legal forms, written before or after a name (株式会社X, X株式会社, ㈱X); extract uses them too.
+JA_LEGAL_FORMS = (r"株式会社|有限会社|合同会社|合資会社|合名会社|(?:一般|公益)(?:社団|財団)法人|(?:認定)?特定非営利活動法人|NPO法人"
+                  r"|社会医療法人|医療法人(?:社団|財団)?|社会福祉法人|学校法人|宗教法人|税理士法人|弁護士法人|司法書士法人|行政書士法人"
+                  r"|社会保険労務士法人|監査法人|(?:地方)?独立行政法人|国立大学法人|有限責任事業組合|㈱|㈲|[(（][株有][)）]")
+_SUFFIX_FORMS = (JA_LEGAL_FORMS + r"|協同組合|信用金庫|信用組合|Inc\.?|Co\., ?Ltd\.?|Ltd\.?|LLC|Corporation"
                  r"|Corp\.?|K\.K\.|GmbH|Limited")
 _NAME_CHARS = rf"[{_KANJI}\u30A0-\u30FFA-Za-z0-9Ａ-Ｚａ-ｚ０-９&＆.,' ]"
 # A company name: a legal form and the words after it, or a run of name characters (from its
 # start, so that a search tries each run once) up to a legal form.
-_COMPANY = (rf"(?:(?:{_PREFIX_FORMS}){_SPACE}?[^\s、。「」『』（()）:：]{{1,40}}?"
+_COMPANY = (rf"(?:(?:{JA_LEGAL_FORMS}){_SPACE}?[^\s、。「」『』（()）:：]{{1,40}}?"
             rf"|(?<!{_NAME_CHARS}){_NAME_CHARS}{{0,40}}?(?:{_SUFFIX_FORMS}))")
 _SELF_REFERENCE = re.compile(rf"(?P<name>{_COMPANY}){_SPACE}*[（(]以下[^)）\n]{{0,20}}[当弊本]")
 _LEADING = re.compile(rf"^{_SPACE}*(?P<name>{_COMPANY}){_SPACE}*(?:は|では)[、,\s]", re.MULTILINE)
