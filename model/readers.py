@@ -95,12 +95,17 @@ def clean_text(text: str) -> str:
 
 def decode(data: bytes, doc: str = "<bytes>") -> str:
     """Decode policy bytes: BOMs first, then strict UTF-8, then the Japanese legacy encodings."""
+    # FF FE 00 00 is the UTF-32 BOM and also the UTF-16 BOM before U+0000: the first BOM whose
+    # decoding succeeds wins, and only when none does is the file undecodable.
+    failure = None
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as err:
-                raise ReadError(doc, f"undecodable {encoding} text ({err.reason} at byte {err.start})") from None
+                failure = failure or f"undecodable {encoding} text ({err.reason} at byte {err.start})"
+    if failure:
+        raise ReadError(doc, failure)
     for signature, kind in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise ReadError(doc, f"binary file ({kind}), not a policy text")

@@ -144,6 +144,10 @@ def test_plain_utf8_policy_text_is_used_unchanged(text):
 def test_legacy_encodings_and_boms_decode_to_the_text(pair):
     text, data = pair
     # what the encoding can hold of the text: the round trip the file's writer made
+    if data.startswith(b"\xff\xfe\x00\x00") and len(data) == 4:
+        # a UTF-16 text of one U+0000 is byte for byte an empty UTF-32 file: read as the latter
+        assert decode(data) == ""
+        return
     if data.startswith(b"\xef\xbb\xbf") or data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         expected = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-16")
     else:

@@ -83,3 +83,11 @@ def test_a_file_named_twice_is_read_once(tmp_path):
     (tmp_path / "a" / "y.txt").write_text(TEXT, encoding="utf-8")
     paths = list(expand_paths([tmp_path / "a" / "y.txt", tmp_path / "a", f"{tmp_path}/a/../a/x.txt"]))
     assert [Path(p).name for p in paths] == ["y.txt", "x.txt"]
+
+
+def test_a_utf16_text_that_begins_with_nul_is_not_read_as_broken_utf32():
+    # FF FE 00 00 opens both; UTF-32 fails on the odd length, so UTF-16 is used
+    assert decode("\x00。".encode("utf-16")) == "\x00。"
+    assert decode("当社は".encode("utf-32")) == "当社は"
+    with pytest.raises(ReadError, match="undecodable utf-32"):
+        decode(b"\x00\x00\xfe\xff\x00\x00\xd8\x00")  # a surrogate in big-endian UTF-32: no other BOM fits
